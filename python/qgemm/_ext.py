@@ -1,0 +1,89 @@
+"""Loading the compiled extension and telling the user why kernels are missing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+try:
+    from qgemm import _C  # type: ignore[attr-defined]
+
+    _IMPORT_ERROR = None
+except ImportError as exc:  # the build found no CUDA headers, or a broken install
+    _C = None
+    _IMPORT_ERROR = str(exc)
+
+
+@dataclass(frozen=True)
+class KernelAvailability:
+    """Truthy when qgemm's CUDA kernels can run here; `reason` says why not otherwise."""
+
+    ok: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return f"KernelAvailability(ok={self.ok}, reason={self.reason!r})"
+
+
+def extension():
+    """The compiled module, or RuntimeError saying why it is missing."""
+    if _C is None:
+        raise RuntimeError(
+            "qgemm's C++ extension is not available: it was built without CUDA toolkit "
+            f"headers, or failed to load ({_IMPORT_ERROR}). Reinstall with the CUDA toolkit "
+            "(nvcc) on PATH."
+        )
+    return _C
+
+
+def compiled_archs() -> list[str]:
+    if _C is None or not _C.cuda_kernels:
+        return []
+    return [a for a in _C.cuda_archs.split(",") if a]
+
+
+def _arch_runs_on(arch: str, major: int, minor: int) -> bool:
+    """Can code built for `arch` (e.g. '80', '90a', '80-virtual') run on sm_{major}{minor}?"""
+    virtual = arch.endswith("-virtual")
+    base = arch.split("-")[0]
+    specific = base.endswith("a")
+    num = int(base.rstrip("a"))
+    a_major, a_minor = divmod(num, 10)
+    if virtual:  # PTX JIT-compiles forward
+        return (major, minor) >= (a_major, a_minor)
+    if specific:  # sm_90a cubins run on sm_90 only
+        return (major, minor) == (a_major, a_minor)
+    return major == a_major and minor >= a_minor  # cubins run within one major version
+
+
+def cuda_available() -> KernelAvailability:
+    """Whether qgemm's kernels can run on the current CUDA device, and if not, why."""
+    if _C is None:
+        return KernelAvailability(False, f"the C++ extension is missing: {_IMPORT_ERROR}")
+    if not _C.cuda_kernels:
+        return KernelAvailability(
+            False, "qgemm was built without nvcc: only the host packers are compiled; "
+            "reinstall with the CUDA toolkit on PATH to get the kernels")
+    if not torch.cuda.is_available():
+        return KernelAvailability(False, "torch sees no CUDA device (CPU-only torch or no GPU)")
+    major, minor = torch.cuda.get_device_capability()
+    archs = compiled_archs()
+    if not any(_arch_runs_on(a, major, minor) for a in archs):
+        return KernelAvailability(
+            False, f"the device is sm_{major}{minor} but qgemm was compiled for {archs}; "
+            f"rebuild with QGEMM_CUDA_ARCHS including {major}{minor}")
+    return KernelAvailability(True, f"kernels compiled for {archs} run on sm_{major}{minor}")
+
+
+def require_cuda(fn: str) -> None:
+    avail = cuda_available()
+    if not avail:
+        raise RuntimeError(f"qgemm.{fn}: CUDA kernels unavailable: {avail.reason}")
+
+
+def current_stream() -> int:
+    """The raw cudaStream_t of torch's current stream, read at call time (CUDA graphs)."""
+    return torch.cuda.current_stream().cuda_stream

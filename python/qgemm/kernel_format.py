@@ -1,0 +1,132 @@
+"""Kernel weight formats, packed by the C++ layout code (include/qgemm/layout/).
+
+CPU tensors are packed on the host, CUDA tensors by the GPU repack kernel; both run the
+same CuTe layout functions. python/qgemm/reference/kernel_formats.py is an independent
+pure-torch definition of the same bytes, used to test these.
+
+Formats (W is [N, K], codes one per element):
+- int4_fragment: (k16 x n64) tiles of 512 bytes, shape [K/16, N/64, 512]; unsigned
+  nibbles (int4 stored as q + 8, uint4 as q). Rule: N % 64 == 0, K % 16 == 0.
+- int8_fragment: (k16 x n64) tiles of 1024 bytes, shape [K/16, N/64, 1024]; int8
+  stored as q + 128. Rule: N % 64 == 0, K % 16 == 0.
+- tc_fpx: (n64 x k64) tiles, nbits * 512 bytes each, shape [K/64, N/64, nbits * 512];
+  FPx code bits split into planes. Rule: N % 64 == 0, K % 64 == 0, nbits in {4, 5, 6}.
+"""
+from __future__ import annotations
+
+import torch
+
+from qgemm import _ext
+from qgemm._validate import check_choice, check_multiple, check_tensor, fail
+
+INT4_FRAGMENT, INT8_FRAGMENT = 0, 1
+_TILE = {INT4_FRAGMENT: (64, 16, 512), INT8_FRAGMENT: (64, 16, 1024)}
+_FPX_TILE = 64
+
+
+def _xor_mask(fmt: int, codes_dtype: torch.dtype) -> int:
+    # Signed codes become the unsigned form the kernels decode: q + 8 (int4), q + 128 (int8).
+    if codes_dtype == torch.uint8:
+        return 0
+    return 0x8 if fmt == INT4_FRAGMENT else 0x80
+
+
+def _check_codes(fn: str, codes, tile_n: int, tile_k: int, dtypes) -> tuple[int, int]:
+    check_tensor(fn, "codes", codes, dtypes=dtypes, ndim=2)
+    n, k = codes.shape
+    check_multiple(fn, "N (codes.shape[0])", n, tile_n)
+    check_multiple(fn, "K (codes.shape[1])", k, tile_k)
+    return n, k
+
+
+def _check_range(fn: str, codes: torch.Tensor, lo: int, hi: int) -> None:
+    if codes.numel() and (codes.min().item() < lo or codes.max().item() > hi):
+        fail(fn, "codes", f"range [{codes.min().item()}, {codes.max().item()}]",
+             f"must lie in [{lo}, {hi}]")
+
+
+def _pack_tiled(fn: str, fmt: int, codes: torch.Tensor) -> torch.Tensor:
+    tile_n, tile_k, tile_bytes = _TILE[fmt]
+    n, k = _check_codes(fn, codes, tile_n, tile_k, (torch.int8, torch.uint8))
+    if fmt == INT4_FRAGMENT:
+        _check_range(fn, codes, -8, 7) if codes.dtype == torch.int8 else _check_range(fn, codes, 0, 15)
+    elif codes.dtype == torch.int8:
+        _check_range(fn, codes, -127, 127)
+    out = torch.empty((k // tile_k, n // tile_n, tile_bytes), dtype=torch.uint8, device=codes.device)
+    ext = _ext.extension()
+    raw = codes.view(torch.uint8)
+    if codes.is_cuda:
+        _ext.require_cuda(fn)
+        status = ext.pack_tiled_cuda(fmt, raw.data_ptr(), n, k, _xor_mask(fmt, codes.dtype),
+                                     out.data_ptr(), _ext.current_stream())
+        if status != 0:
+            raise RuntimeError(f"qgemm.{fn}: repack kernel failed (status {status})")
+    else:
+        ext.pack_tiled_host(fmt, raw.data_ptr(), n, k, _xor_mask(fmt, codes.dtype), out.data_ptr())
+    return out
+
+
+def _unpack_tiled(fn: str, fmt: int, packed: torch.Tensor, n: int, k: int, signed: bool):
+    tile_n, tile_k, tile_bytes = _TILE[fmt]
+    check_multiple(fn, "n", n, tile_n)
+    check_multiple(fn, "k", k, tile_k)
+    check_tensor(fn, "packed", packed, dtypes=(torch.uint8,),
+                 shape=(k // tile_k, n // tile_n, tile_bytes), device="cpu")
+    codes = torch.empty((n, k), dtype=torch.int8 if signed else torch.uint8)
+    xor = _xor_mask(fmt, codes.dtype)
+    _ext.extension().unpack_tiled_host(fmt, packed.data_ptr(), n, k, xor, signed, codes.data_ptr())
+    return codes
+
+
+def pack_int4_fragment(codes: torch.Tensor) -> torch.Tensor:
+    """codes [N, K]: int8 in [-8, 7] (int4) or uint8 in [0, 15] (uint4)."""
+    return _pack_tiled("pack_int4_fragment", INT4_FRAGMENT, codes)
+
+
+def unpack_int4_fragment(packed: torch.Tensor, n: int, k: int, signed: bool) -> torch.Tensor:
+    return _unpack_tiled("unpack_int4_fragment", INT4_FRAGMENT, packed, n, k, signed)
+
+
+def pack_int8_fragment(codes: torch.Tensor) -> torch.Tensor:
+    """codes [N, K]: int8 in [-127, 127] (stored q + 128) or uint8 (stored as is)."""
+    return _pack_tiled("pack_int8_fragment", INT8_FRAGMENT, codes)
+
+
+def unpack_int8_fragment(packed: torch.Tensor, n: int, k: int, signed: bool = True) -> torch.Tensor:
+    return _unpack_tiled("unpack_int8_fragment", INT8_FRAGMENT, packed, n, k, signed)
+
+
+def tc_fpx_tile_bytes(nbits: int) -> int:
+    return _FPX_TILE * _FPX_TILE * nbits // 8
+
+
+def pack_tc_fpx(codes: torch.Tensor, nbits: int) -> torch.Tensor:
+    """codes [N, K] uint8: FPx code bits (sign|exponent|mantissa), right-aligned."""
+    fn = "pack_tc_fpx"
+    check_choice(fn, "nbits", nbits, (4, 5, 6))
+    n, k = _check_codes(fn, codes, _FPX_TILE, _FPX_TILE, (torch.uint8,))
+    _check_range(fn, codes, 0, (1 << nbits) - 1)
+    out = torch.empty((k // _FPX_TILE, n // _FPX_TILE, tc_fpx_tile_bytes(nbits)),
+                      dtype=torch.uint8, device=codes.device)
+    ext = _ext.extension()
+    if codes.is_cuda:
+        _ext.require_cuda(fn)
+        status = ext.pack_tc_fpx_cuda(codes.data_ptr(), n, k, nbits, out.data_ptr(),
+                                      _ext.current_stream())
+        if status != 0:
+            raise RuntimeError(f"qgemm.{fn}: repack kernel failed (status {status})")
+    else:
+        ext.pack_tc_fpx_host(codes.data_ptr(), n, k, nbits, out.data_ptr())
+    return out
+
+
+def unpack_tc_fpx(packed: torch.Tensor, n: int, k: int, nbits: int) -> torch.Tensor:
+    fn = "unpack_tc_fpx"
+    check_choice(fn, "nbits", nbits, (4, 5, 6))
+    check_multiple(fn, "n", n, _FPX_TILE)
+    check_multiple(fn, "k", k, _FPX_TILE)
+    check_tensor(fn, "packed", packed, dtypes=(torch.uint8,),
+                 shape=(k // _FPX_TILE, n // _FPX_TILE, tc_fpx_tile_bytes(nbits)), device="cpu")
+    codes = torch.empty((n, k), dtype=torch.uint8)
+    _ext.extension().unpack_tc_fpx_host(packed.data_ptr(), n, k, nbits, codes.data_ptr())
+    return codes

@@ -1,0 +1,64 @@
+// qgemm._C: the pybind11 face of the extension. Arguments are integers and pointers
+// (torch's data_ptr()); Python validates shapes, dtypes and devices before calling.
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "../ops.hpp"
+
+namespace py = pybind11;
+using namespace qgemm::ops;
+
+namespace {
+
+template <class T>
+T* ptr(uintptr_t p) {
+  return reinterpret_cast<T*>(p);
+}
+
+#ifndef QGEMM_WITH_CUDA_KERNELS
+#define QGEMM_WITH_CUDA_KERNELS 0
+#endif
+#ifndef QGEMM_CUDA_ARCHS_STR
+#define QGEMM_CUDA_ARCHS_STR ""
+#endif
+
+}  // namespace
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "qgemm C++ extension (no libtorch link)";
+  m.attr("cuda_kernels") = bool(QGEMM_WITH_CUDA_KERNELS);
+  m.attr("cuda_archs") = std::string(QGEMM_CUDA_ARCHS_STR);
+
+  m.def("pack_tiled_host", [](int fmt, uintptr_t codes, int64_t N, int64_t K, uint32_t xor_mask,
+                              uintptr_t packed) {
+    py::gil_scoped_release nogil;
+    pack_tiled_host(TiledFormat(fmt), ptr<const uint8_t>(codes), N, K, xor_mask, ptr<uint32_t>(packed));
+  });
+  m.def("unpack_tiled_host", [](int fmt, uintptr_t packed, int64_t N, int64_t K, uint32_t xor_mask,
+                                bool sign_extend, uintptr_t codes) {
+    py::gil_scoped_release nogil;
+    unpack_tiled_host(TiledFormat(fmt), ptr<const uint32_t>(packed), N, K, xor_mask, sign_extend,
+                      ptr<uint8_t>(codes));
+  });
+  m.def("pack_tc_fpx_host", [](uintptr_t codes, int64_t N, int64_t K, int nbits, uintptr_t packed) {
+    py::gil_scoped_release nogil;
+    pack_tc_fpx_host(ptr<const uint8_t>(codes), N, K, nbits, ptr<uint8_t>(packed));
+  });
+  m.def("unpack_tc_fpx_host", [](uintptr_t packed, int64_t N, int64_t K, int nbits, uintptr_t codes) {
+    py::gil_scoped_release nogil;
+    unpack_tc_fpx_host(ptr<const uint8_t>(packed), N, K, nbits, ptr<uint8_t>(codes));
+  });
+
+#if QGEMM_WITH_CUDA_KERNELS
+  m.def("pack_tiled_cuda", [](int fmt, uintptr_t codes, int64_t N, int64_t K, uint32_t xor_mask,
+                              uintptr_t packed, uintptr_t stream) {
+    return pack_tiled_cuda(TiledFormat(fmt), ptr<const uint8_t>(codes), N, K, xor_mask,
+                           ptr<uint32_t>(packed), stream);
+  });
+  m.def("pack_tc_fpx_cuda", [](uintptr_t codes, int64_t N, int64_t K, int nbits, uintptr_t packed,
+                               uintptr_t stream) {
+    return pack_tc_fpx_cuda(ptr<const uint8_t>(codes), N, K, nbits, ptr<uint8_t>(packed), stream);
+  });
+#endif
+}

@@ -1,0 +1,27 @@
+// Host-visible entry points of the extension: plain C++ (no CUDA types, no torch), so
+// that the pybind11 module compiles with the host compiler. Pointers arrive as the
+// integers torch's data_ptr() returns; streams as the integer cuda_stream handle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qgemm::ops {
+
+enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1 };
+
+// Host packers (CPU tensors). codes: [N, K] one code per byte, row-major.
+void pack_tiled_host(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, uint32_t xor_mask,
+                     uint32_t* packed);
+void unpack_tiled_host(TiledFormat f, const uint32_t* packed, int64_t N, int64_t K,
+                       uint32_t xor_mask, bool sign_extend, uint8_t* codes);
+void pack_tc_fpx_host(const uint8_t* codes, int64_t N, int64_t K, int nbits, uint8_t* packed);
+void unpack_tc_fpx_host(const uint8_t* packed, int64_t N, int64_t K, int nbits, uint8_t* codes);
+
+// GPU counterparts (same bytes), asynchronous on `stream`. Return a qgemm::Status as int.
+int pack_tiled_cuda(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, uint32_t xor_mask,
+                    uint32_t* packed, uintptr_t stream);
+int pack_tc_fpx_cuda(const uint8_t* codes, int64_t N, int64_t K, int nbits, uint8_t* packed,
+                     uintptr_t stream);
+
+}  // namespace qgemm::ops

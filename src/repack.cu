@@ -1,0 +1,71 @@
+// GPU repack: canonical codes [N, K] (one per byte) -> kernel formats, with the same
+// layout functions the host packers use. One thread per output word (tiled formats)
+// or per lane of a tile (tc-fpx). Memory-bound; see benchmarks for the 7B figure.
+#include <cuda_runtime.h>
+
+#include "ops.hpp"
+#include "qgemm/layout/int4_fragment.hpp"
+#include "qgemm/layout/int8_fragment.hpp"
+#include "qgemm/layout/tc_fpx.hpp"
+#include "qgemm/status.hpp"
+
+namespace qgemm::ops {
+namespace {
+
+template <class Format>
+__global__ void pack_tiled_kernel(const uint8_t* __restrict__ codes, int64_t N, int64_t K,
+                                  uint32_t xor_mask, uint32_t* __restrict__ packed) {
+  const int64_t words = Format::num_words(N, K);
+  for (int64_t w = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; w < words;
+       w += int64_t(gridDim.x) * blockDim.x)
+    packed[w] = Format::pack_word(codes, N, K, w, xor_mask);
+}
+
+__global__ void pack_tc_fpx_kernel(const uint8_t* __restrict__ codes, int64_t N, int64_t K,
+                                   int nbits, uint8_t* __restrict__ packed) {
+  using layout::TcFpx;
+  const int64_t lanes = N * K / (TcFpx::kTileN * TcFpx::kTileK) * TcFpx::kLanes;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < lanes;
+       i += int64_t(gridDim.x) * blockDim.x)
+    TcFpx::pack_lane(codes, N, K, nbits, i / TcFpx::kLanes, int(i % TcFpx::kLanes), packed);
+}
+
+int grid_for(int64_t items, int threads) {
+  const int64_t blocks = (items + threads - 1) / threads;
+  return int(blocks < 65535 * 16 ? blocks : 65535 * 16);
+}
+
+int launch_status() {
+  return int(cudaGetLastError() == cudaSuccess ? Status::kSuccess : Status::kCudaError);
+}
+
+}  // namespace
+
+int pack_tiled_cuda(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, uint32_t xor_mask,
+                    uint32_t* packed, uintptr_t stream) {
+  auto s = reinterpret_cast<cudaStream_t>(stream);
+  constexpr int kThreads = 256;
+  if (f == TiledFormat::kInt4Fragment) {
+    using F = layout::Int4Fragment;
+    pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
+        codes, N, K, xor_mask, packed);
+  } else {
+    using F = layout::Int8Fragment;
+    pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
+        codes, N, K, xor_mask, packed);
+  }
+  return launch_status();
+}
+
+int pack_tc_fpx_cuda(const uint8_t* codes, int64_t N, int64_t K, int nbits, uint8_t* packed,
+                     uintptr_t stream) {
+  using layout::TcFpx;
+  if (!TcFpx::supported(nbits)) return int(Status::kInvalidArgument);
+  constexpr int kThreads = 128;
+  const int64_t lanes = N * K / (TcFpx::kTileN * TcFpx::kTileK) * TcFpx::kLanes;
+  pack_tc_fpx_kernel<<<grid_for(lanes, kThreads), kThreads, 0,
+                       reinterpret_cast<cudaStream_t>(stream)>>>(codes, N, K, nbits, packed);
+  return launch_status();
+}
+
+}  // namespace qgemm::ops

@@ -24,4 +24,11 @@ int pack_tiled_cuda(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, u
 int pack_tc_fpx_cuda(const uint8_t* codes, int64_t N, int64_t K, int nbits, uint8_t* packed,
                      uintptr_t stream);
 
+// Tiled format -> dense [N, K] (row stride ldo) in fp16 (dtype 0) or bf16 (dtype 1):
+// w = (u - z) * s with scales / zeros [K / group_size, N]; zeros == nullptr means the
+// constant `zero`.
+int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const void* scales,
+                          const void* zeros, float zero, int64_t N, int64_t K, int group_size,
+                          void* out, int64_t ldo, uintptr_t stream);
+
 }  // namespace qgemm::ops

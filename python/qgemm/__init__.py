@@ -14,14 +14,19 @@ from qgemm.formats import (
     import_hqq,
     import_plain,
 )
+from qgemm.ops import linear, linear_t
+from qgemm.packed import PackedWeight, prepack
 from qgemm.quantized import QuantizedWeight
 from qgemm.reference.quantize import quantize
 from qgemm.schemes import SCHEMES, get_scheme
+
+from qgemm import nn  # noqa: E402  (qgemm.nn.QuantLinear)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "KernelAvailability", "QuantizedWeight", "SCHEMES", "compiled_archs", "cuda_available",
     "export_awq", "export_gptq", "export_hqq", "export_plain", "get_scheme", "import_awq",
-    "import_gptq", "import_hqq", "import_plain", "quantize",
+    "import_gptq", "import_hqq", "import_plain", "linear", "linear_t", "nn", "PackedWeight",
+    "prepack", "quantize",
 ]

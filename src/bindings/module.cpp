@@ -60,5 +60,11 @@ PYBIND11_MODULE(_C, m) {
                                uintptr_t stream) {
     return pack_tc_fpx_cuda(ptr<const uint8_t>(codes), N, K, nbits, ptr<uint8_t>(packed), stream);
   });
+  m.def("dequantize_tiled_cuda", [](int fmt, int dtype, uintptr_t packed, uintptr_t scales,
+                                    uintptr_t zeros, float zero, int64_t N, int64_t K, int group_size,
+                                    uintptr_t out, int64_t ldo, uintptr_t stream) {
+    return dequantize_tiled_cuda(TiledFormat(fmt), dtype, ptr<const void>(packed), ptr<const void>(scales),
+                                 ptr<const void>(zeros), zero, N, K, group_size, ptr<void>(out), ldo, stream);
+  });
 #endif
 }

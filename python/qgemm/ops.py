@@ -1,0 +1,188 @@
+"""Weight-only GEMM ops (W4A16 / W8A16) as torch.library custom ops.
+
+Public entries: linear(x, w, bias) and linear_t(g, w). Both validate here, in Python,
+and then call custom ops that pass data pointers, sizes and torch's current stream to
+the extension (no libtorch link). Every op has a fake implementation, so they trace
+under torch.compile(fullgraph=True) and capture in CUDA graphs: no host sync, no
+allocation outside torch's caching allocator.
+
+Which path serves which M lives in DENSE_MIN_M below (the fused kernel's own tile
+choice lives in include/qgemm/gemm/wna16_dispatch.hpp).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Optional, Union
+
+import torch
+
+from qgemm import _ext
+from qgemm._validate import check_tensor, fail
+from qgemm.packed import ACT_DTYPES, KIND_INT4, KIND_INT8, PackedWeight, prepack
+from qgemm.quantized import QuantizedWeight
+
+_DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
+_FORMAT_OF_KIND = {KIND_INT4: 0, 1: 0, KIND_INT8: 1}  # kind -> kernel_format tiled format
+_CONST_ZERO = {KIND_INT4: 8.0, KIND_INT8: 128.0}       # stored offset of symmetric codes
+
+# From this many rows on, dequantizing W to a 16-bit matrix and running torch's GEMM
+# beats the fused kernel (measured on H100, benchmarks/results/). None: never.
+DENSE_MIN_M: dict[tuple[int, int], Optional[int]] = {(9, 0): 1024}
+DENSE_MIN_M_DEFAULT: Optional[int] = 1024
+
+# Tests set this to fill every op output and workspace with NaN before the kernel runs,
+# so an element the kernel forgets to write fails the comparison.
+POISON_OUTPUTS = False
+
+
+def _new(shape, dtype, device) -> torch.Tensor:
+    if POISON_OUTPUTS:
+        fill = float("nan") if dtype.is_floating_point else 0xFF
+        return torch.full(shape, fill, dtype=dtype, device=device)
+    return torch.empty(shape, dtype=dtype, device=device)
+
+
+def dense_min_m(device: torch.device) -> Optional[int]:
+    return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
+
+
+@functools.lru_cache(maxsize=None)
+def _num_sms(device_index: int) -> int:
+    return torch.cuda.get_device_properties(device_index).multi_processor_count
+
+
+def _ptr(t: Optional[torch.Tensor]) -> int:
+    return 0 if t is None else t.data_ptr()
+
+
+def _n_of(w: torch.Tensor) -> int:
+    return w.shape[1] * 64  # packed [K/16, N/64, tile bytes]
+
+
+# --------------------------------------------------------------------------- custom ops
+@torch.library.custom_op("qgemm::wna16_gemm", mutates_args=(), device_types="cuda")
+def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
+               zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
+               kind: int, group_size: int) -> torch.Tensor:
+    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias), fused kernel."""
+    ext = _ext.extension()
+    m, k = x.shape
+    n = _n_of(w)
+    out = _new((m, n), x.dtype, x.device)
+    sms = _num_sms(x.device.index if x.device.index is not None else torch.cuda.current_device())
+    ws = _new((ext.wna16_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
+    status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                            scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(), out.stride(0),
+                            m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, _ext.current_stream())
+    if status != 0:
+        raise RuntimeError(f"qgemm.linear: kernel launch failed with status {status}")
+    return out
+
+
+@wna16_gemm.register_fake
+def _(x, w, scales, zeros, bias, kind, group_size):
+    return x.new_empty((x.shape[0], _n_of(w)))
+
+
+@torch.library.custom_op("qgemm::wna16_dequantize", mutates_args=(), device_types="cuda")
+def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torch.Tensor],
+                     kind: int, group_size: int) -> torch.Tensor:
+    """dense W [N, K] in scales' dtype from the packed kernel format."""
+    n = _n_of(w)
+    k = w.shape[0] * 16
+    out = _new((n, k), scales.dtype, w.device)
+    status = _ext.extension().dequantize_tiled_cuda(
+        _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
+        _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
+        _ext.current_stream())
+    if status != 0:
+        raise RuntimeError(f"qgemm: dequantize kernel failed with status {status}")
+    return out
+
+
+@wna16_dequantize.register_fake
+def _(w, scales, zeros, kind, group_size):
+    return scales.new_empty((_n_of(w), w.shape[0] * 16))
+
+
+def _setup_context(ctx, inputs, output):
+    x, w, scales, zeros, bias, kind, group_size = inputs
+    ctx.save_for_backward(w, scales, zeros)
+    ctx.kind, ctx.group_size = kind, group_size
+
+
+def _backward(ctx, grad):
+    # Frozen quantized weights: only the activation gets a gradient (QLoRA-style).
+    w, scales, zeros = ctx.saved_tensors
+    dense = wna16_dequantize(w, scales, zeros, ctx.kind, ctx.group_size)
+    grad_x = grad @ dense if ctx.needs_input_grad[0] else None
+    grad_bias = grad.sum(0) if ctx.needs_input_grad[4] else None
+    return grad_x, None, None, None, grad_bias, None, None
+
+
+torch.library.register_autograd("qgemm::wna16_gemm", _backward, setup_context=_setup_context)
+
+
+# --------------------------------------------------------------------------- public API
+def _resolve(fn: str, w, x: torch.Tensor) -> PackedWeight:
+    if isinstance(w, QuantizedWeight):  # convenience path: repacks on every call
+        return prepack(w, x.device, x.dtype)
+    if not isinstance(w, PackedWeight):
+        fail(fn, "w", type(w).__name__, "must be a qgemm.PackedWeight (see qgemm.prepack) or QuantizedWeight")
+    return w
+
+
+def _check_activation(fn: str, arg: str, x, w: PackedWeight, width: int) -> None:
+    check_tensor(fn, arg, x, dtypes=ACT_DTYPES, contiguous=False)
+    if x.dim() < 1 or x.shape[-1] != width:
+        fail(fn, arg, f"shape {tuple(x.shape)}", f"must have last dimension {width}")
+    if x.device != w.device:
+        fail(fn, arg, x.device, f"must be on the weight's device {w.device}")
+    if x.dtype != w.dtype:
+        fail(fn, arg, x.dtype, f"must match the weight's activation dtype {w.dtype} (prepack(dtype=...))")
+
+
+def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
+           bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """y[..., N] = x[..., K] @ W^T (+ bias) for int4 / uint4 / int8 weights, fp32 accumulation.
+
+    x: fp16 or bf16, any leading shape (M = their product, any M >= 0; a strided x is
+    made contiguous first). w: a PackedWeight from prepack() (a QuantizedWeight is
+    accepted too, but is repacked on every call). bias: [N] in x's dtype.
+    """
+    fn = "linear"
+    w = _resolve(fn, w, x)
+    _check_activation(fn, "x", x, w, w.k)
+    if bias is not None:
+        check_tensor(fn, "bias", bias, dtypes=(x.dtype,), shape=(w.n,), device=x.device)
+    lead = x.shape[:-1]
+    x2 = x.reshape(-1, w.k)
+    if w.perm is not None:
+        x2 = x2.index_select(1, w.perm)
+    x2 = x2.contiguous()
+    if x2.shape[0] == 0:
+        return x.new_empty((*lead, w.n))
+    threshold = dense_min_m(x.device)
+    if threshold is not None and x2.shape[0] >= threshold:
+        dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
+        y = torch.nn.functional.linear(x2, dense, bias)
+    else:
+        y = wna16_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size)
+    return y.reshape(*lead, w.n)
+
+
+def linear_t(g: torch.Tensor, w: Union[PackedWeight, QuantizedWeight]) -> torch.Tensor:
+    """The transposed product on the same packed weight: y[..., K] = g[..., N] @ W.
+
+    For backward passes and fine-tuning; no repacking. Dequantizes W once into a
+    16-bit matrix (torch's allocator) and runs torch's GEMM.
+    """
+    fn = "linear_t"
+    w = _resolve(fn, w, g)
+    _check_activation(fn, "g", g, w, w.n)
+    lead = g.shape[:-1]
+    dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
+    y = g.reshape(-1, w.n) @ dense
+    if w.perm is not None:  # columns of dense are input channels perm[j]
+        y = torch.empty_like(y).index_copy_(1, w.perm, y)
+    return y.reshape(*lead, w.k)

@@ -1,0 +1,92 @@
+"""PackedWeight: a QuantizedWeight in the kernel format, on the GPU, ready for linear().
+
+prepack() turns any QuantizedWeight (from quantize() or any importer) into it with the
+GPU repack kernel; scales and zeros are transposed to [K / g, N] and cast to the
+activation dtype once, here, so that no op converts anything per call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+
+from qgemm import kernel_format as kf
+from qgemm._validate import check_choice, fail
+from qgemm.quantized import QuantizedWeight
+
+# Weight kinds, as the C++ launcher numbers them (include/qgemm/gemm/wna16_launch.cuh).
+KIND_INT4, KIND_UINT4, KIND_INT8 = 0, 1, 2
+_KIND = {"int4": KIND_INT4, "uint4": KIND_UINT4, "int8": KIND_INT8}
+ACT_DTYPES = (torch.float16, torch.bfloat16)
+GROUP_SIZES = (32, 64, 128)
+# Alignment the kernels rely on: N in 64-wide tiles, K in 128-deep pipeline steps.
+N_ALIGN, K_ALIGN = 64, 128
+
+
+@dataclass(eq=False)
+class PackedWeight:
+    """W [N, K] in a kernel format. `packed` is int4_fragment or int8_fragment bytes;
+    scales (and zeros) are [K / group_size, N] in `dtype`; perm is the act-order input
+    permutation (x[..., perm] feeds the kernel) or None."""
+
+    scheme: str
+    kind: int
+    n: int
+    k: int
+    group_size: int
+    dtype: torch.dtype
+    packed: torch.Tensor
+    scales: torch.Tensor
+    zeros: Optional[torch.Tensor]
+    perm: Optional[torch.Tensor]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.k)
+
+    @property
+    def device(self) -> torch.device:
+        return self.packed.device
+
+    def nbytes(self) -> int:
+        t = [self.packed, self.scales] + [x for x in (self.zeros, self.perm) if x is not None]
+        return sum(x.numel() * x.element_size() for x in t)
+
+
+def check_packable(fn: str, qw: QuantizedWeight) -> None:
+    if not isinstance(qw, QuantizedWeight):
+        fail(fn, "qw", type(qw).__name__, "must be a qgemm.QuantizedWeight")
+    check_choice(fn, "qw.scheme", qw.scheme, tuple(_KIND))
+    n, k = qw.shape
+    if n % N_ALIGN:
+        fail(fn, "N (qw.shape[0])", n, f"must be a multiple of {N_ALIGN}")
+    if k % K_ALIGN:
+        fail(fn, "K (qw.shape[1])", k, f"must be a multiple of {K_ALIGN}")
+    if qw.group_size not in GROUP_SIZES and qw.group_size != k:
+        fail(fn, "qw.group_size", qw.group_size, f"must be one of {GROUP_SIZES} or K={k} (per-channel)")
+
+
+def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = None) -> PackedWeight:
+    """Repack `qw` into its kernel format on `device` (default: the current CUDA device).
+
+    dtype is the activation dtype the weight will be used with (fp16 or bf16); default:
+    the dtype of qw.scales when that is fp16/bf16, else fp16.
+    """
+    fn = "prepack"
+    check_packable(fn, qw)
+    device = torch.device(device) if device is not None else torch.device("cuda", torch.cuda.current_device())
+    if device.type != "cuda":
+        fail(fn, "device", device, "must be a CUDA device")
+    if dtype is None:
+        dtype = qw.scales.dtype if qw.scales.dtype in ACT_DTYPES else torch.float16
+    check_choice(fn, "dtype", dtype, ACT_DTYPES)
+
+    codes = qw.qdata.to(device, non_blocking=True)
+    packed = kf.pack_int8_fragment(codes) if qw.scheme == "int8" else kf.pack_int4_fragment(codes)
+    scales = qw.scales.to(device).t().to(dtype).contiguous()
+    zeros = None if qw.zeros is None else qw.zeros.to(device).t().to(dtype).contiguous()
+    perm = None if qw.perm is None else qw.perm.to(device)
+    n, k = qw.shape
+    return PackedWeight(qw.scheme, _KIND[qw.scheme], n, k, qw.group_size, dtype, packed,
+                        scales, zeros, perm)

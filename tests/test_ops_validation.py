@@ -1,0 +1,41 @@
+"""Argument checks of the weight-only ops that need no GPU: refused before any work."""
+import pytest
+import torch
+
+import qgemm
+
+
+def _qw(n=128, k=256, scheme="int4", group=128):
+    return qgemm.quantize(torch.randn(n, k, dtype=torch.float16), scheme, group)
+
+
+def test_prepack_refuses_cpu_device():
+    with pytest.raises(ValueError, match="device.*CUDA"):
+        qgemm.prepack(_qw(), "cpu")
+
+
+@pytest.mark.parametrize("n,k,match", [(96, 256, "N.*multiple of 64"), (128, 192, "K.*multiple of 128")])
+def test_prepack_refuses_misaligned_shapes(n, k, match):
+    with pytest.raises(ValueError, match=match):
+        qgemm.prepack(_qw(n, k, group=64), "cpu")
+
+
+@pytest.mark.parametrize("scheme", ["fp6_e3m2", "fp8_e4m3", "fp4_e2m1"])
+def test_prepack_refuses_schemes_without_weight_only_kernel(scheme):
+    with pytest.raises(ValueError, match="scheme"):
+        qgemm.prepack(_qw(scheme=scheme), "cpu")
+
+
+def test_prepack_refuses_non_quantized_weight():
+    with pytest.raises(ValueError, match="qw.*QuantizedWeight"):
+        qgemm.prepack(torch.zeros(128, 256), "cpu")
+
+
+def test_linear_refuses_unknown_weight_type():
+    with pytest.raises(ValueError, match="w.*PackedWeight"):
+        qgemm.linear(torch.zeros(2, 256, dtype=torch.float16), torch.zeros(128, 256))
+
+
+def test_dense_path_table_is_printable():
+    from qgemm import ops
+    assert all(v is None or v > 0 for v in ops.DENSE_MIN_M.values())

@@ -31,4 +31,12 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
                           const void* zeros, float zero, int64_t N, int64_t K, int group_size,
                           void* out, int64_t ldo, uintptr_t stream);
 
+// Weight-only GEMM (include/qgemm/gemm/wna16_launch.cuh): dtype 0 fp16 / 1 bf16,
+// kind 0 int4 / 1 uint4 / 2 int8.
+size_t wna16_workspace_bytes(int M, int N, int K, int num_sms);
+int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
+                    const void* scales, const void* zeros, const void* bias, void* out,
+                    int64_t ldo, int M, int N, int K, int group_size, void* workspace,
+                    size_t workspace_bytes, int num_sms, uintptr_t stream);
+
 }  // namespace qgemm::ops

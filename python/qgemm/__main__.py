@@ -1,4 +1,5 @@
-"""`python -m qgemm`: what this install can do, shown on a random weight.
+"""`python -m qgemm [info|demo]`: what this install can do, shown on a random weight;
+`demo` runs a Llama-style block dense and quantized on the GPU (qgemm/demo.py).
 
 Quantizes one random [N, K] weight in every scheme, reports the reference
 dequantization error, packs it into its kernel format, and says whether the CUDA
@@ -49,10 +50,17 @@ def info(n: int, k: int, group_size: int) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qgemm", description=__doc__)
+    parser.add_argument("command", nargs="?", default="info", choices=["info", "demo"],
+                        help="info (default): this install on a random weight; demo: a "
+                             "Llama-style block, dense and quantized (needs a GPU)")
+    parser.add_argument("--scheme", default="int4", choices=["int4", "uint4", "int8"])
     parser.add_argument("--n", type=int, default=512)
     parser.add_argument("--k", type=int, default=1024)
     parser.add_argument("--group-size", type=int, default=128)
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        from qgemm.demo import main as demo
+        return demo(args.scheme, args.group_size if args.scheme != "int8" else -1)
     return info(args.n, args.k, args.group_size)
 
 

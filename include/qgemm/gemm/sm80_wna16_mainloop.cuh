@@ -1,0 +1,257 @@
+// Mainloop pieces of the SM80-class weight-only GEMM (W4A16 / W8A16, mma.sync m16n8k16):
+// the shared-memory stage layout, the global->shared cp.async stage loader and the
+// per-warp k16 step (ldmatrix for x, one 16-byte ld.shared per lane for the weight tile,
+// dequant in registers, mma).
+//
+// Scales (and zeros) are applied to the B fragment in registers before the mma rather
+// than by per-group accumulation: the conversion already costs one op per pair, the
+// scale is one more (two for uint4), and it keeps one fp32 accumulator set per warp
+// (per-group accumulation would need a second set plus an fma pass per group, which
+// costs more registers and the same number of ops once MT >= 1).
+#pragma once
+
+#include <cstdint>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cute/arch/copy_sm75.hpp>
+#include <cute/arch/copy_sm80.hpp>
+#include <cute/arch/mma_sm80.hpp>
+
+#include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/numeric/int_to_float.cuh"
+
+namespace qgemm {
+namespace sm80 {
+
+template <typename T> struct MmaAtom;
+template <> struct MmaAtom<__half> { using type = cute::SM80_16x8x16_F32F16F16F32_TN; };
+template <> struct MmaAtom<__nv_bfloat16> { using type = cute::SM80_16x8x16_F32BF16BF16F32_TN; };
+
+// Runtime arguments the mainloop needs.
+struct Wna16MainloopArgs {
+  const uint8_t* x;       // [M, K] activations (bytes), row stride ldx elements
+  const uint8_t* w;       // kernel-format weights
+  const uint8_t* scales;  // [K/G, N]
+  const uint8_t* zeros;   // [K/G, N] (uint4 only)
+  int64_t ldx;
+  int M, N, K, G;
+  int row_shift;  // stage-local scale row of k offset kk: kk >> row_shift (0 when G >= bk)
+  int step_mask;  // a new group starts at kk where (kk & step_mask) == 0
+};
+
+template <typename T, WeightKind kKind, int kCfg>
+struct Sm80Wna16Mainloop {
+  static constexpr Wna16TileConfig C = kWna16Configs[kCfg];
+  static constexpr int BM = C.bm, BN = C.bn, BK = C.bk, STAGES = C.stages;
+  static constexpr int WARPS_M = C.warps_m, WARPS_N = C.warps_n, WARPS_K = C.warps_k;
+  static constexpr int THREADS = 32 * WARPS_M * WARPS_N * WARPS_K;
+  static constexpr int MIN_CTAS = wna16_ctas_per_sm(C, kKind);  // __launch_bounds__ minimum
+  static constexpr int MT = BM / WARPS_M / 16;            // m16 tiles per warp
+  static constexpr int KSTEPS = BK / 16;                  // k16 steps per stage
+  static constexpr int KS = KSTEPS / WARPS_K;             // k16 steps per warp per stage
+  static constexpr bool kInt8 = kKind == WeightKind::kInt8;
+  static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
+  static constexpr int TILE_BYTES = wna16_tile_bytes(kKind);
+  static constexpr int NWORDS = kInt8 ? 8 : 4;            // 32-bit weight words per lane per tile
+  static constexpr int SROWS = BK / 32;                   // scale rows per stage (G >= 32)
+
+  static_assert(BN == 64 * WARPS_N, "warp tile N is 64");
+  static_assert(MT >= 1 && BM == MT * 16 * WARPS_M, "");
+  static_assert(KS >= 1 && KSTEPS == KS * WARPS_K, "");
+  static_assert(BK % 64 == 0 && BK <= 128, "K % 128 == 0 must imply K % BK == 0; A swizzle needs >= 8 chunks");
+
+  // Stage layout (bytes): A [BM][BK] (16-byte chunks XOR-swizzled by row & 7),
+  // B [BK/16][BN/64] tiles, S [SROWS][BN], Z [SROWS][BN].
+  static constexpr int A_BYTES = BM * BK * 2;
+  static constexpr int B_BYTES = KSTEPS * (BN / 64) * TILE_BYTES;
+  static constexpr int S_BYTES = SROWS * BN * 2;
+  static constexpr int A_OFF = 0, B_OFF = A_BYTES, S_OFF = B_OFF + B_BYTES, Z_OFF = S_OFF + S_BYTES;
+  static constexpr int STAGE_BYTES = Z_OFF + (kHasZeros ? S_BYTES : 0);
+  static_assert(STAGE_BYTES == wna16_stage_bytes(C, kKind), "");
+  static constexpr int SMEM_BYTES = wna16_smem_bytes(C, kKind);
+
+  using Mma = typename MmaAtom<T>::type;
+  using P = numeric::Pair<T>;
+
+  // Accumulators of one warp: [m16 tile][n8 block][4].
+  using Acc = float[MT][8][4];
+
+  // ---------------------------------------------------------------------------------
+  // global -> shared (one stage)
+  // ---------------------------------------------------------------------------------
+  __device__ __forceinline__ static void cp_async16(void* smem, const void* gmem, bool pred = true) {
+    cute::SM80_CP_ASYNC_CACHEGLOBAL_ZFILL<cute::uint128_t>::copy(
+        *reinterpret_cast<const cute::uint128_t*>(gmem), *reinterpret_cast<cute::uint128_t*>(smem), pred);
+  }
+
+  // Loads k-iteration `kiter` (k0 = kiter * BK) of the CTA tile at (m0, n0) into `stage`.
+  __device__ __forceinline__ static void load_stage(const Wna16MainloopArgs& a, uint8_t* stage, int m0, int n0,
+                                                    int kiter, int tid) {
+    const int k0 = kiter * BK;
+    // A: BM rows x BK/8 chunks; rows >= M are zero-filled (src clamped to row 0). A thread
+    // keeps one chunk column and steps down rows, so only one pointer is live per operand
+    // (per-chunk 64-bit pointers hoisted out of the k loop cost tens of registers).
+    {
+      constexpr int CPR = BK / 8;
+      static_assert(THREADS % CPR == 0, "");
+      constexpr int RSTEP = THREADS / CPR;
+      constexpr int ITERS = (BM + RSTEP - 1) / RSTEP;
+      const int ch = tid % CPR, r0 = tid / CPR;
+      const uint8_t* src = a.x + (int64_t(k0) + ch * 8) * 2;
+      uint8_t* dst = stage + A_OFF + ((ch ^ (r0 & 7)) * 16);  // RSTEP % 8 == 0: same swizzle each row
+      static_assert(RSTEP % 8 == 0, "");
+#pragma unroll
+      for (int i = 0; i < ITERS; ++i) {
+        const int r = r0 + i * RSTEP;
+        if (BM % RSTEP == 0 || r < BM) {
+          const int m = m0 + r;
+          const bool ok = m < a.M;
+          cp_async16(dst + r * (BK * 2), src + (ok ? int64_t(m) * a.ldx * 2 : 0), ok);
+        }
+      }
+    }
+    // B: BK/16 rows of BN/64 tiles; each row is contiguous in global memory. Offsets within
+    // a stage fit 32 bits (BK/16 rows of N/64 tiles).
+    {
+      constexpr int ROW_CHUNKS = (BN / 64) * TILE_BYTES / 16;
+      constexpr int CHUNKS = KSTEPS * ROW_CHUNKS;
+      const uint32_t row_stride = uint32_t(a.N / 64) * TILE_BYTES;
+      const uint8_t* base = a.w + int64_t(k0 / 16) * row_stride + int64_t(n0 / 64) * TILE_BYTES;
+#pragma unroll
+      for (int i = 0; i < (CHUNKS + THREADS - 1) / THREADS; ++i) {
+        const int c = tid + i * THREADS;
+        if (CHUNKS % THREADS == 0 || c < CHUNKS) {
+          const int kt = c / ROW_CHUNKS, rc = c % ROW_CHUNKS;
+          cp_async16(stage + B_OFF + kt * (ROW_CHUNKS * 16) + rc * 16, base + (uint32_t(kt) * row_stride + rc * 16));
+        }
+      }
+    }
+    // Scales (and zeros): the groups this stage spans, 1 row if G >= BK else BK / G rows.
+    {
+      constexpr int CPR = BN / 8;
+      const int nrows = a.G >= BK ? 1 : BK / a.G;
+      const int g0 = k0 / a.G;
+      const int chunks = nrows * CPR;
+#pragma unroll
+      for (int i = 0; i < (SROWS * CPR + THREADS - 1) / THREADS; ++i) {
+        const int c = tid + i * THREADS;
+        if (c < chunks) {
+          const int r = c / CPR, ch = c % CPR;
+          const int64_t goff = ((int64_t(g0) + r) * a.N + n0 + ch * 8) * 2;
+          cp_async16(stage + S_OFF + r * (BN * 2) + ch * 16, a.scales + goff);
+          if constexpr (kHasZeros) cp_async16(stage + Z_OFF + r * (BN * 2) + ch * 16, a.zeros + goff);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // shared -> registers -> mma (one warp, one stage)
+  // ---------------------------------------------------------------------------------
+  struct Frag {
+    uint32_t a[MT][4];
+    uint32_t b[NWORDS];
+  };
+
+  __device__ __forceinline__ static void load_frag(const uint8_t* stage, int kstep, int wm, int wn, int lane,
+                                                   Frag& f) {
+    // ldmatrix.x4: lane l addresses row (l % 16), k chunk (l / 16) of the m16 x k16 tile,
+    // giving a0..a3 = (rows 0-7, k 0-7), (8-15, 0-7), (0-7, 8-15), (8-15, 8-15).
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      const int r = (wm * MT + mt) * 16 + (lane & 15);
+      const int ch = kstep * 2 + (lane >> 4);
+      const uint8_t* p = stage + A_OFF + r * (BK * 2) + ((ch ^ (r & 7)) * 16);
+      cute::SM75_U32x4_LDSM_N::copy(*reinterpret_cast<const cute::uint128_t*>(p), f.a[mt][0], f.a[mt][1],
+                                    f.a[mt][2], f.a[mt][3]);
+    }
+    const uint8_t* t = stage + B_OFF + (kstep * (BN / 64) + wn) * TILE_BYTES + lane * 16;
+    const uint4 v0 = *reinterpret_cast<const uint4*>(t);
+    f.b[0] = v0.x; f.b[1] = v0.y; f.b[2] = v0.z; f.b[3] = v0.w;
+    if constexpr (kInt8) {
+      const uint4 v1 = *reinterpret_cast<const uint4*>(t + 512);
+      f.b[4] = v1.x; f.b[5] = v1.y; f.b[6] = v1.z; f.b[7] = v1.w;
+    }
+  }
+
+  // Per-lane scales / zeros of the 8 n8 blocks of this warp (n = 8 j + lane / 4), both
+  // halves of each register equal. The 8 lanes of one n8 block read distinct halfwords of
+  // one 16-byte row segment: conflict free.
+  struct GroupRegs {
+    uint32_t s[8];
+    uint32_t z[kHasZeros ? 8 : 1];
+  };
+
+  __device__ __forceinline__ static void load_group(const uint8_t* stage, int row, int wn, int lane, GroupRegs& g) {
+    const uint16_t* s = reinterpret_cast<const uint16_t*>(stage + S_OFF + row * (BN * 2)) + wn * 64 + (lane >> 2);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) g.s[j] = numeric::dup16(s[8 * j]);
+    if constexpr (kHasZeros) {
+      const uint16_t* z = reinterpret_cast<const uint16_t*>(stage + Z_OFF + row * (BN * 2)) + wn * 64 + (lane >> 2);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) g.z[j] = numeric::dup16(z[8 * j]);
+    }
+  }
+
+  // Dequantize one pair: (u - z) * s for uint4, v * s otherwise (v already u - const zero).
+  __device__ __forceinline__ static uint32_t scale_pair(uint32_t v, const GroupRegs& g, int j) {
+    if constexpr (kHasZeros) v = P::sub(v, g.z[j]);
+    return P::mul(v, g.s[j]);
+  }
+
+  __device__ __forceinline__ static void mma_block(Acc& acc, const Frag& f, int j, uint32_t b0, uint32_t b1) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+      Mma::fma(acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3], f.a[mt][0], f.a[mt][1], f.a[mt][2],
+               f.a[mt][3], b0, b1, acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3]);
+  }
+
+  __device__ __forceinline__ static void compute_step(Acc& acc, const Frag& f, const GroupRegs& g) {
+    if constexpr (!kInt8) {
+      // Word w -> pairs 0,1 (n8 block 2w), pairs 2,3 (block 2w+1).
+#pragma unroll
+      for (int w = 0; w < 4; ++w) {
+        uint32_t p[4];
+        numeric::U4x8<T, kKind == WeightKind::kInt4 ? 8 : 0>::convert(f.b[w], p);
+        mma_block(acc, f, 2 * w, scale_pair(p[0], g, 2 * w), scale_pair(p[1], g, 2 * w));
+        mma_block(acc, f, 2 * w + 1, scale_pair(p[2], g, 2 * w + 1), scale_pair(p[3], g, 2 * w + 1));
+      }
+    } else {
+      // Word w -> n8 block w.
+#pragma unroll
+      for (int w = 0; w < 8; ++w) {
+        uint32_t p[2];
+        numeric::U8x4<T, 128>::convert(f.b[w], p);
+        mma_block(acc, f, w, scale_pair(p[0], g, w), scale_pair(p[1], g, w));
+      }
+    }
+  }
+
+  // All k16 steps of this warp in one stage. ldmatrix / mma are volatile asm, so the
+  // compiler won't hoist the next step's loads above this step's mmas by itself: with
+  // one m16 tile per warp (decode) the fragments are double-buffered explicitly; with
+  // MT >= 2 each step has enough independent mmas and the registers are needed elsewhere.
+  static constexpr bool kDoubleBuffer = MT == 1;
+
+  __device__ __forceinline__ static void compute_stage(const Wna16MainloopArgs& a, const uint8_t* stage, int wm,
+                                                       int wn, int wk, int lane, Acc& acc, GroupRegs& g) {
+    Frag f[kDoubleBuffer ? 2 : 1];
+    if constexpr (kDoubleBuffer) load_frag(stage, wk * KS, wm, wn, lane, f[0]);
+#pragma unroll
+    for (int j = 0; j < KS; ++j) {
+      const int kstep = wk * KS + j;
+      const int kk = kstep * 16;
+      if constexpr (kDoubleBuffer) {
+        if (j + 1 < KS) load_frag(stage, kstep + 1, wm, wn, lane, f[(j + 1) & 1]);
+      } else {
+        load_frag(stage, kstep, wm, wn, lane, f[0]);
+      }
+      if (j == 0 || (kk & a.step_mask) == 0) load_group(stage, kk >> a.row_shift, wn, lane, g);
+      compute_step(acc, f[kDoubleBuffer ? (j & 1) : 0], g);
+    }
+  }
+};
+
+}  // namespace sm80
+}  // namespace qgemm

@@ -1,0 +1,193 @@
+// Dispatch for the weight-only (W4A16 / W8A16) mma.sync GEMM: the one place that picks a
+// CTA tile configuration and a split-K factor from (M, N, K, number of SMs).
+//
+// The table is constexpr and shared with the kernels (which take a config index as their
+// template parameter), so what is printed is what runs. Host-only code below the table
+// needs no CUDA runtime.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+
+#include "qgemm/status.hpp"
+
+namespace qgemm {
+
+enum class WeightKind : int { kInt4 = 0, kUint4 = 1, kInt8 = 2 };
+
+struct Wna16TileConfig {
+  int bm, bn, bk;                     // CTA tile (M x N x K per pipeline stage)
+  int warps_m, warps_n, warps_k;      // warp grid; warp tile = (bm / warps_m) x 64, k split in CTA
+  int stages;                         // cp.async pipeline depth
+  int max_m;                          // used for M <= max_m (first match wins)
+  int regs;                           // register cap / thread (becomes the launch bound, see wna16_ctas_per_sm)
+  bool allow_split_k;                 // memory-bound configs: split K to fill the SMs
+  const char* name;
+};
+
+// Warp tile N is always 64: one 16-byte shared load per lane feeds a k16 x n64 int4 tile
+// (two for int8). warps_k > 1 splits each stage's k16 steps over warps, reduced in shared
+// memory at the end (gives decode enough warps without a wider N tile).
+inline constexpr Wna16TileConfig kWna16Configs[] = {
+    //  bm   bn   bk  wm wn wk  st  max_m  regs  split  name
+    {16, 128, 128, 1, 2, 2, 4, 16, 128, true, "decode_m16_n128_k128_w1x2x2_s4"},
+    {64, 128, 128, 1, 2, 2, 4, 64, 255, true, "small_m64_n128_k128_w1x2x2_s4"},
+    {128, 128, 64, 2, 2, 1, 4, 256, 255, false, "mid_m128_n128_k64_w2x2x1_s4"},
+    {128, 256, 64, 2, 4, 1, 4, 1 << 30, 255, false, "large_m128_n256_k64_w2x4x1_s4"},
+};
+inline constexpr int kWna16NumConfigs = int(sizeof(kWna16Configs) / sizeof(kWna16Configs[0]));
+
+constexpr int wna16_threads(const Wna16TileConfig& c) { return 32 * c.warps_m * c.warps_n * c.warps_k; }
+
+// Bytes of one k16 x n64 weight tile in the kernel format.
+constexpr int wna16_tile_bytes(WeightKind k) { return k == WeightKind::kInt8 ? 1024 : 512; }
+
+// Shared memory of one pipeline stage: x tile, weight tiles, scale rows (and zero rows).
+// Scale rows per stage: bk / 32 (the most groups a stage can span, group size >= 32).
+constexpr int wna16_stage_bytes(const Wna16TileConfig& c, WeightKind k) {
+  return c.bm * c.bk * 2 + (c.bk / 16) * (c.bn / 64) * wna16_tile_bytes(k) +
+         (k == WeightKind::kUint4 ? 2 : 1) * (c.bk / 32) * c.bn * 2;
+}
+// In-CTA split-K reduction buffer (reuses the pipeline buffers).
+constexpr int wna16_reduce_bytes(const Wna16TileConfig& c) {
+  return (c.warps_k - 1) * c.warps_m * c.warps_n * (c.bm / c.warps_m) * 64 * 4;
+}
+constexpr int wna16_smem_bytes(const Wna16TileConfig& c, WeightKind k) {
+  return c.stages * wna16_stage_bytes(c, k) > wna16_reduce_bytes(c) ? c.stages * wna16_stage_bytes(c, k)
+                                                                      : wna16_reduce_bytes(c);
+}
+
+// ------------------------------------------------------------------------------------------
+// Plan: config + split-K factor.
+// ------------------------------------------------------------------------------------------
+struct Wna16Plan {
+  int config;      // index into kWna16Configs
+  int splits;      // split-K factor (1: no workspace, bias + cast in the GEMM epilogue)
+  int m_tiles, n_tiles, k_iters;
+};
+
+namespace detail {
+constexpr int cdiv(int a, int b) { return (a + b - 1) / b; }
+}  // namespace detail
+
+// CTAs of config c resident per SM (A100/H100-class: 64K regs, 227 KB smem, 64 warps):
+// the smaller of the shared-memory bound and the table's register cap. The kernel takes
+// this as its __launch_bounds__ minimum, so ptxas may use up to 64K / (threads * ctas)
+// registers: where shared memory already limits residency, the cap is relaxed for free.
+constexpr int wna16_ctas_per_sm(const Wna16TileConfig& c, WeightKind k) {
+  const int smem = wna16_smem_bytes(c, k) + 1024;  // + per-CTA reserved smem
+  const int by_smem = (227 * 1024) / smem;
+  const int by_regs = 65536 / (wna16_threads(c) * c.regs);
+  const int by_warps = 64 / (wna16_threads(c) / 32);
+  const int n0 = by_smem < by_regs ? by_smem : by_regs;
+  const int n = n0 < by_warps ? n0 : by_warps;
+  return n < 1 ? 1 : n;
+}
+
+// Split-K choice, smallest estimated time wins (ties, within 2%, go to fewer splits).
+//
+// Memory-bound configs (allow_split_k): a CTA moves `iter_bytes` of weights per
+// k-iteration; an SM needs about kBytesInFlightPerSm outstanding to stream at full
+// bandwidth, i.e. `target` CTAs in total run at bandwidth speed; fewer are latency bound
+// (each takes iters + fill), more share the bandwidth. Partials cost 4 B written + read
+// per split per output element, in the same bandwidth units.
+//
+// Compute-bound configs: CTAs on one SM share its tensor cores, so time ~ (CTAs on the
+// busiest SM) x (iterations per CTA); partials cost bytes / kHbmBytesPerUs against
+// k-iterations that take flops / (kMmaFlopsPerUs / num_sms). Up to 4 splits, and only
+// when the tiles alone leave SMs idle.
+inline int wna16_choose_splits(const Wna16TileConfig& c, WeightKind kind, int M, int N, int K,
+                               int num_sms) {
+  if (num_sms <= 0) return 1;
+  const int tiles = detail::cdiv(M, c.bm) * (N / c.bn);
+  const int nk = K / c.bk;
+  const int fill = c.stages - 1;
+  int best = 1;
+  double best_t = 1e300;
+
+  if (!c.allow_split_k) {
+    if (tiles >= num_sms) return 1;
+    constexpr double kMmaFlopsPerUs = 550e6;  // mma.sync fp16/bf16, H100-class, sustained
+    constexpr double kHbmBytesPerUs = 3.0e6;
+    const double iter_us = 2.0 * c.bm * c.bn * c.bk / (kMmaFlopsPerUs / num_sms);
+    for (int s = 1; s <= 4 && nk / s >= 4; ++s) {
+      const long long ctas = (long long)tiles * s;
+      double t = double((ctas + num_sms - 1) / num_sms) * (detail::cdiv(nk, s) + fill) * iter_us;
+      if (s > 1) t += double(M) * N * 4.0 * (2 * s + 1) / kHbmBytesPerUs;
+      if (t < best_t * 0.98) { best_t = t; best = s; }
+    }
+    return best;
+  }
+
+  const int slots = num_sms * wna16_ctas_per_sm(c, kind);
+  const double iter_bytes = double(c.bn) * c.bk * (kind == WeightKind::kInt8 ? 1.0 : 0.5);
+  constexpr double kBytesInFlightPerSm = 40.0 * 1024;
+  const double per_cta_inflight = (c.stages - 1) * iter_bytes;
+  double target = num_sms * kBytesInFlightPerSm / per_cta_inflight;
+  if (target > slots) target = slots;
+  if (target < 1) target = 1;
+  for (int s = 1; s <= 16 && s <= nk; ++s) {
+    if (s > 1 && nk / s < 2) break;  // at least two k-iterations per split
+    const int iters = detail::cdiv(nk, s);
+    const long long ctas = (long long)tiles * s;
+    const long long full = ctas / slots, rem = ctas % slots;
+    auto wave = [&](double conc) { return (iters + fill) * (conc > target ? conc / target : 1.0); };
+    double t = full * wave(double(slots)) + (rem ? wave(double(rem)) : 0.0);
+    if (s > 1) t += (double(M) * N * 4.0 * (2 * s + 1)) / (target * iter_bytes);
+    if (t < best_t * 0.98) { best_t = t; best = s; }
+  }
+  return best;
+}
+
+inline int wna16_choose_config(int M) {
+  for (int i = 0; i < kWna16NumConfigs; ++i)
+    if (M <= kWna16Configs[i].max_m) return i;
+  return kWna16NumConfigs - 1;
+}
+
+inline Wna16Plan wna16_plan(int M, int N, int K, int num_sms, WeightKind kind = WeightKind::kInt4) {
+  Wna16Plan p{};
+  p.config = wna16_choose_config(M);
+  const Wna16TileConfig& c = kWna16Configs[p.config];
+  p.m_tiles = detail::cdiv(M, c.bm);
+  p.n_tiles = N / c.bn;
+  p.k_iters = K / c.bk;
+  p.splits = wna16_choose_splits(c, kind, M, N, K, num_sms);
+  return p;
+}
+
+// fp32 partials [splits, M, N] when split; 0 otherwise. The bound over all weight kinds
+// is returned so one workspace serves any kind for these sizes.
+inline size_t wna16_workspace_bytes(int M, int N, int K, int num_sms) {
+  if (M <= 0 || N <= 0 || K <= 0) return 0;
+  size_t need = 0;
+  for (WeightKind k : {WeightKind::kInt4, WeightKind::kUint4, WeightKind::kInt8}) {
+    const Wna16Plan p = wna16_plan(M, N, K, num_sms, k);
+    const size_t b = p.splits > 1 ? size_t(p.splits) * size_t(M) * size_t(N) * sizeof(float) : 0;
+    need = b > need ? b : need;
+  }
+  return need;
+}
+
+// Print the table, and the plans for a few shapes if given (benchmarks call this).
+inline void wna16_print_dispatch(std::FILE* f, int num_sms, const int* Ms = nullptr, int nM = 0,
+                                 const int (*NK)[2] = nullptr, int nNK = 0) {
+  std::fprintf(f, "wna16 sm80 mma.sync configs (num_sms=%d):\n", num_sms);
+  std::fprintf(f, "  #  %-34s max_m  threads  smem(int4/uint4/int8)  ctas/SM(int4)\n", "name");
+  for (int i = 0; i < kWna16NumConfigs; ++i) {
+    const auto& c = kWna16Configs[i];
+    std::fprintf(f, "  %d  %-34s %6d  %7d  %6d/%6d/%6d  %d\n", i, c.name, c.max_m < (1 << 30) ? c.max_m : -1,
+                 wna16_threads(c), wna16_smem_bytes(c, WeightKind::kInt4), wna16_smem_bytes(c, WeightKind::kUint4),
+                 wna16_smem_bytes(c, WeightKind::kInt8), wna16_ctas_per_sm(c, WeightKind::kInt4));
+  }
+  for (int a = 0; a < nNK; ++a)
+    for (int b = 0; b < nM; ++b) {
+      const Wna16Plan p = wna16_plan(Ms[b], NK[a][0], NK[a][1], num_sms);
+      std::fprintf(f, "  M=%-5d N=%-6d K=%-6d -> config %d (%s), splits %d, grid %d x %d\n", Ms[b], NK[a][0],
+                   NK[a][1], p.config, kWna16Configs[p.config].name, p.splits, p.m_tiles * p.n_tiles, p.splits);
+    }
+}
+
+}  // namespace qgemm

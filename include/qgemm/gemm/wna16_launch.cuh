@@ -1,0 +1,188 @@
+// Launcher of the SM80-class weight-only GEMM (W4A16 / W8A16):
+//   out[M, N] = x[M, K] @ dequant(W)[N, K]^T (+ bias[N])
+// Plain function on pointers: no torch, no exceptions, no allocation, no host sync.
+// The caller owns the workspace (size from wna16_workspace_bytes with the same M, N, K,
+// num_sms) and queries num_sms once (cudaDevAttrMultiProcessorCount).
+//
+// Builds that link src/wna16_gemm.cu (the explicit instantiations) define
+// QGEMM_WNA16_EXTERN_TEMPLATES before including this header so the kernels are compiled
+// once; header-only consumers leave it undefined and get implicit instantiation.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cuda_runtime.h>
+
+#include "qgemm/gemm/sm80_wna16_kernel.cuh"
+#include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/status.hpp"
+
+namespace qgemm {
+
+struct WnA16Params {
+  const void* x;        // [M, K] fp16/bf16, row stride ldx elements, 16-byte aligned rows
+  int64_t ldx;
+  const void* w;        // kernel-format weights (include/qgemm/layout/)
+  const void* scales;   // [K/G, N] activation dtype, contiguous
+  const void* zeros;    // [K/G, N] activation dtype (uint4 only), else ignored; nullable
+  const void* bias;     // [N] activation dtype; nullable
+  void* out;            // [M, N] activation dtype, row stride ldo elements
+  int64_t ldo;
+  int M, N, K, group_size;
+  DType dtype;
+  WeightKind kind;
+  void* workspace;      // fp32 partials for split-K; nullable if wna16_workspace_bytes() == 0
+  size_t workspace_bytes;
+  int num_sms;
+};
+
+// (wna16_workspace_bytes(M, N, K, num_sms) is defined in wna16_dispatch.hpp.)
+
+namespace detail {
+
+inline bool aligned(const void* p, size_t a) { return (reinterpret_cast<uintptr_t>(p) % a) == 0; }
+
+// Sets the dynamic shared memory limit of `fn` once per device (bit per device id < 64).
+template <typename Fn>
+inline cudaError_t wna16_set_smem_once(Fn fn, int bytes, std::atomic<uint64_t>& done) {
+  if (bytes <= 48 * 1024) return cudaSuccess;
+  int dev = 0;
+  cudaError_t e = cudaGetDevice(&dev);
+  if (e != cudaSuccess) return e;
+  const uint64_t bit = dev < 64 ? (uint64_t(1) << dev) : 0;
+  if (bit && (done.load(std::memory_order_acquire) & bit)) return cudaSuccess;
+  e = cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+  if (e == cudaSuccess && bit) done.fetch_or(bit, std::memory_order_acq_rel);
+  return e;
+}
+
+template <typename T, WeightKind kKind, int kCfg>
+Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t stream) {
+  using ML = sm80::Sm80Wna16Mainloop<T, kKind, kCfg>;
+  auto kernel = sm80::sm80_wna16_gemm_kernel<T, kKind, kCfg>;
+  static std::atomic<uint64_t> smem_done{0};
+  if (wna16_set_smem_once(kernel, ML::SMEM_BYTES, smem_done) != cudaSuccess) return Status::kCudaError;
+
+  const dim3 grid(unsigned(args.m_tiles * args.n_tiles), unsigned(args.splits));
+  kernel<<<grid, ML::THREADS, ML::SMEM_BYTES, stream>>>(args);
+  if (cudaPeekAtLastError() != cudaSuccess) return Status::kCudaError;
+
+  if (args.splits > 1) {
+    const int64_t quads = int64_t(args.ml.M) * (args.ml.N / 4);
+    int64_t blocks = (quads + 255) / 256;
+    const int64_t cap = int64_t(num_sms) * 8;
+    if (blocks > cap) blocks = cap;
+    sm80::wna16_splitk_reduce_kernel<T><<<unsigned(blocks), 256, 0, stream>>>(
+        args.partials, reinterpret_cast<const T*>(args.bias), reinterpret_cast<T*>(args.out), args.ldo, args.ml.M,
+        args.ml.N, args.splits);
+    if (cudaPeekAtLastError() != cudaSuccess) return Status::kCudaError;
+  }
+  return Status::kSuccess;
+}
+
+template <typename T, WeightKind kKind>
+inline Status wna16_run_config(int cfg, const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t stream) {
+  static_assert(kWna16NumConfigs == 4, "update the switch below with the table");
+  switch (cfg) {
+    case 0: return wna16_run<T, kKind, 0>(args, num_sms, stream);
+    case 1: return wna16_run<T, kKind, 1>(args, num_sms, stream);
+    case 2: return wna16_run<T, kKind, 2>(args, num_sms, stream);
+    case 3: return wna16_run<T, kKind, 3>(args, num_sms, stream);
+  }
+  return Status::kUnsupported;
+}
+
+template <typename T>
+inline Status wna16_run_kind(WeightKind kind, int cfg, const sm80::Wna16KernelArgs& args, int num_sms,
+                             cudaStream_t stream) {
+  switch (kind) {
+    case WeightKind::kInt4: return wna16_run_config<T, WeightKind::kInt4>(cfg, args, num_sms, stream);
+    case WeightKind::kUint4: return wna16_run_config<T, WeightKind::kUint4>(cfg, args, num_sms, stream);
+    case WeightKind::kInt8: return wna16_run_config<T, WeightKind::kInt8>(cfg, args, num_sms, stream);
+  }
+  return Status::kUnsupported;
+}
+
+}  // namespace detail
+
+inline Status wna16_gemm(const WnA16Params& p, cudaStream_t stream) {
+  using detail::aligned;
+  // ---- sizes (the Python layer enforces the same rules and names the argument) ----
+  if (p.M < 0 || p.N <= 0 || p.K <= 0 || p.N % 64 != 0 || p.K % 128 != 0) return Status::kInvalidArgument;
+  const int G = p.group_size;
+  if (!(G == 32 || G == 64 || G == 128 || G == p.K)) return Status::kInvalidArgument;
+  if (p.dtype != DType::kFloat16 && p.dtype != DType::kBFloat16) return Status::kInvalidArgument;
+  if (p.kind != WeightKind::kInt4 && p.kind != WeightKind::kUint4 && p.kind != WeightKind::kInt8)
+    return Status::kInvalidArgument;
+  if (p.num_sms <= 0) return Status::kInvalidArgument;
+  if (p.M == 0) return Status::kSuccess;
+  // ---- pointers, strides, alignment ----
+  if (!p.x || !p.w || !p.scales || !p.out) return Status::kInvalidArgument;
+  if (p.kind == WeightKind::kUint4 && !p.zeros) return Status::kInvalidArgument;
+  if (p.ldx < p.K || p.ldx % 8 != 0 || !aligned(p.x, 16)) return Status::kInvalidArgument;
+  if (!aligned(p.w, 16) || !aligned(p.scales, 16)) return Status::kInvalidArgument;
+  if (p.kind == WeightKind::kUint4 && !aligned(p.zeros, 16)) return Status::kInvalidArgument;
+  if (p.ldo < p.N || p.ldo % 2 != 0 || !aligned(p.out, 4)) return Status::kInvalidArgument;
+  if (p.bias && !aligned(p.bias, 2)) return Status::kInvalidArgument;
+
+  const Wna16Plan plan = wna16_plan(p.M, p.N, p.K, p.num_sms, p.kind);
+  const Wna16TileConfig& c = kWna16Configs[plan.config];
+  if (int64_t(plan.m_tiles) * plan.n_tiles > int64_t(0x7fffffff)) return Status::kUnsupported;
+
+  sm80::Wna16KernelArgs a{};
+  a.ml.x = static_cast<const uint8_t*>(p.x);
+  a.ml.w = static_cast<const uint8_t*>(p.w);
+  a.ml.scales = static_cast<const uint8_t*>(p.scales);
+  a.ml.zeros = static_cast<const uint8_t*>(p.zeros);
+  a.ml.ldx = p.ldx;
+  a.ml.M = p.M;
+  a.ml.N = p.N;
+  a.ml.K = p.K;
+  a.ml.G = G;
+  if (G < c.bk) {  // G in {32, 64}: several groups per stage, row = kk / G
+    a.ml.row_shift = G == 32 ? 5 : 6;
+    a.ml.step_mask = G - 1;
+  } else {  // one group per stage
+    a.ml.row_shift = 8;  // kk < 128
+    a.ml.step_mask = c.bk - 1;
+  }
+  a.bias = static_cast<const uint8_t*>(p.bias);
+  a.out = static_cast<uint8_t*>(p.out);
+  a.ldo = p.ldo;
+  a.m_tiles = plan.m_tiles;
+  a.n_tiles = plan.n_tiles;
+  a.k_iters = plan.k_iters;
+  a.splits = plan.splits;
+  if (plan.splits > 1) {
+    const size_t need = size_t(plan.splits) * size_t(p.M) * size_t(p.N) * sizeof(float);
+    if (!p.workspace || p.workspace_bytes < need) return Status::kWorkspaceTooSmall;
+    if (!aligned(p.workspace, 16)) return Status::kInvalidArgument;
+    a.partials = static_cast<float*>(p.workspace);
+  }
+
+  if (p.dtype == DType::kFloat16) return detail::wna16_run_kind<__half>(p.kind, plan.config, a, p.num_sms, stream);
+  return detail::wna16_run_kind<__nv_bfloat16>(p.kind, plan.config, a, p.num_sms, stream);
+}
+
+// ---- explicit instantiation list (src/wna16_gemm.cu) ---------------------------------
+#define QGEMM_WNA16_FOR_EACH_KERNEL(X)                                                                \
+  X(__half, WeightKind::kInt4, 0) X(__half, WeightKind::kInt4, 1) X(__half, WeightKind::kInt4, 2)      \
+  X(__half, WeightKind::kInt4, 3) X(__half, WeightKind::kUint4, 0) X(__half, WeightKind::kUint4, 1)    \
+  X(__half, WeightKind::kUint4, 2) X(__half, WeightKind::kUint4, 3) X(__half, WeightKind::kInt8, 0)    \
+  X(__half, WeightKind::kInt8, 1) X(__half, WeightKind::kInt8, 2) X(__half, WeightKind::kInt8, 3)      \
+  X(__nv_bfloat16, WeightKind::kInt4, 0) X(__nv_bfloat16, WeightKind::kInt4, 1)                        \
+  X(__nv_bfloat16, WeightKind::kInt4, 2) X(__nv_bfloat16, WeightKind::kInt4, 3)                        \
+  X(__nv_bfloat16, WeightKind::kUint4, 0) X(__nv_bfloat16, WeightKind::kUint4, 1)                      \
+  X(__nv_bfloat16, WeightKind::kUint4, 2) X(__nv_bfloat16, WeightKind::kUint4, 3)                      \
+  X(__nv_bfloat16, WeightKind::kInt8, 0) X(__nv_bfloat16, WeightKind::kInt8, 1)                        \
+  X(__nv_bfloat16, WeightKind::kInt8, 2) X(__nv_bfloat16, WeightKind::kInt8, 3)
+
+#if defined(QGEMM_WNA16_EXTERN_TEMPLATES)
+#define QGEMM_WNA16_EXTERN(T, K, C) \
+  extern template Status detail::wna16_run<T, K, C>(const sm80::Wna16KernelArgs&, int, cudaStream_t);
+QGEMM_WNA16_FOR_EACH_KERNEL(QGEMM_WNA16_EXTERN)
+#undef QGEMM_WNA16_EXTERN
+#endif
+
+}  // namespace qgemm

@@ -1,0 +1,247 @@
+"""`python -m qgemm.bench`: qgemm's weight-only GEMM beside the torch baselines.
+
+Side by side, in one process, on the same shapes and inputs: cuBLAS fp16 and bf16
+(torch.nn.functional.linear), torch's tinygemm int4 (`_weight_int4pack_mm`, bf16, g128),
+torch's `_weight_int8pack_mm` (bf16, per-channel), and qgemm W4A16 (int4 and uint4, g128)
+and W8A16 (int8 per-channel) in fp16 and bf16. Shapes: the four linears of one
+Llama-3-70B or Llama-3-8B layer; times are summed over the four, in microseconds.
+
+Timing: each measurement is a CUDA graph of many calls, replayed several times; the
+median replay over the number of calls. Weights are rotated through enough copies that
+consecutive calls never find their weight in L2. Prints us, GB/s (weight bytes moved
+over time), TFLOP/s and the speedup over cuBLAS of the same dtype; writes JSON, and a
+PNG when matplotlib is importable (`--plot results.json` draws one from a JSON later).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+LAYERS = {
+    "llama3-70b": [("qkv", 10240, 8192), ("o", 8192, 8192), ("gate_up", 57344, 8192), ("down", 8192, 28672)],
+    "llama3-8b": [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate_up", 28672, 4096), ("down", 4096, 14336)],
+}
+M_VALUES = [1, 16, 64, 256, 1024, 4096]
+ROTATE_BYTES = 256 << 20  # > 2x the H100's 50 MB L2 per rotation cycle
+
+
+def _graph_time_us(fn, calls_per_graph: int, replays: int) -> float:
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for i in range(2):
+            fn(i)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for i in range(calls_per_graph):
+            fn(i)
+    graph.replay()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(replays):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        graph.replay()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1e3 / calls_per_graph)
+    del graph
+    return statistics.median(times)
+
+
+def _time_us(fn, budget_ms: float = 60.0) -> float:
+    # One probe call sizes the graph so that a replay takes about budget_ms.
+    fn(0)
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn(1)
+    end.record()
+    end.synchronize()
+    probe_us = max(start.elapsed_time(end) * 1e3, 1.0)
+    calls = int(min(200, max(3, budget_ms * 1e3 / probe_us)))
+    return _graph_time_us(fn, calls, replays=5)
+
+
+class _Method:
+    """One way to compute y = x @ W^T for a shape: builds rotated weights, then calls."""
+
+    def __init__(self, name, dtype, bytes_per_weight, build, call):
+        self.name, self.dtype, self.bytes_per_weight = name, dtype, bytes_per_weight
+        self.build, self.call = build, call
+
+
+def _methods():
+    import qgemm
+
+    def dense(dtype):
+        return _Method(f"cublas_{_short(dtype)}", dtype, 2.0,
+                       lambda w: w.to(dtype),
+                       lambda x, w: torch.nn.functional.linear(x, w))
+
+    def tinygemm():
+        def build(w):
+            n, k = w.shape
+            qw = qgemm.quantize(w, "uint4", 128)
+            # tinygemm's asymmetric form: w = (q - 8) * s + zero_tiny, zero_tiny = (8 - z) * s
+            q = qw.qdata.to(torch.int32)
+            packed = torch._convert_weight_to_int4pack((q[:, ::2] << 4 | q[:, 1::2]).to(torch.uint8), 8)
+            s = qw.scales.float().t()
+            z = (8 - qw.zeros.float().t()) * s
+            sz = torch.stack([s, z], dim=-1).to(torch.bfloat16).contiguous()
+            return packed, sz
+        return _Method("torch_int4pack_bf16", torch.bfloat16, 0.5 + 4 / 128,
+                       build, lambda x, w: torch._weight_int4pack_mm(x, w[0], 128, w[1]))
+
+    def int8pack():
+        def build(w):
+            qw = qgemm.quantize(w, "int8", -1)
+            return qw.qdata.contiguous(), qw.scales.reshape(-1).to(torch.bfloat16)
+        return _Method("torch_int8pack_bf16", torch.bfloat16, 1.0,
+                       build, lambda x, w: torch._weight_int8pack_mm(x, w[0], w[1]))
+
+    def ours(scheme, group, dtype):
+        def build(w):
+            return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype)
+        bits = 8 if scheme == "int8" else 4
+        # 16-bit scale (and zero for uint4) per group; per-channel adds next to nothing
+        extra = 0.0 if group <= 0 else 2 / group * (2 if scheme == "uint4" else 1)
+        return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}",
+                       dtype, bits / 8 + extra, build, lambda x, w: qgemm.linear(x, w))
+
+    return [dense(torch.float16), dense(torch.bfloat16), tinygemm(), int8pack(),
+            ours("int4", 128, torch.float16), ours("int4", 128, torch.bfloat16),
+            ours("uint4", 128, torch.float16), ours("int8", -1, torch.float16),
+            ours("int8", -1, torch.bfloat16)]
+
+
+def _short(dtype):
+    return {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
+
+
+def run(models, m_values, methods_filter=None):
+    torch.manual_seed(0)
+    results = []
+    methods = [m for m in _methods() if not methods_filter or any(f in m.name for f in methods_filter)]
+    for model in models:
+        layers = LAYERS[model]
+        for method in methods:
+            per_m = {m: 0.0 for m in m_values}
+            for lname, n, k in layers:
+                w = (torch.randn(n, k, device="cuda") * 0.02).to(torch.float16)
+                copies = max(1, math.ceil(ROTATE_BYTES / (n * k * method.bytes_per_weight)))
+                copies = min(copies, 16)
+                weights = [method.build(w.to(method.dtype) if i == 0 else w.roll(i, 0).to(method.dtype))
+                           for i in range(copies)]
+                del w
+                for m in m_values:
+                    x = torch.randn(m, k, device="cuda").to(method.dtype)
+                    per_m[m] += _time_us(lambda i: method.call(x, weights[i % copies]))
+                del weights
+                torch.cuda.empty_cache()
+            weight_bytes = sum(n * k for _, n, k in layers) * method.bytes_per_weight
+            flops_per_m = sum(2 * n * k for _, n, k in layers)
+            for m, us in per_m.items():
+                results.append(dict(model=model, method=method.name, m=m, us=us,
+                                    gbps=weight_bytes / us / 1e3, tflops=flops_per_m * m / us / 1e6))
+                print(f"  {model} {method.name:<24} M={m:<5} {us:9.1f} us", flush=True)
+    return results
+
+
+def table(results) -> str:
+    lines = []
+    for model in dict.fromkeys(r["model"] for r in results):
+        rows = [r for r in results if r["model"] == model]
+        ms = sorted(dict.fromkeys(r["m"] for r in rows))
+        base = {(r["m"], r["method"][-4:]): r["us"] for r in rows if r["method"].startswith("cublas")}
+        lines.append(f"\n{model}: summed us over its 4 linears (GB/s of weights | TFLOP/s | x cuBLAS same dtype)")
+        lines.append(f"| method | " + " | ".join(f"M={m}" for m in ms) + " |")
+        lines.append("|---|" + "---|" * len(ms))
+        for method in dict.fromkeys(r["method"] for r in rows):
+            cells = []
+            for m in ms:
+                r = next(r for r in rows if r["method"] == method and r["m"] == m)
+                ref = base.get((m, method[-4:]))
+                speed = f" | {ref / r['us']:.2f}x" if ref else ""
+                cells.append(f"{r['us']:.0f} ({r['gbps']:.0f} GB/s | {r['tflops']:.0f}{speed})")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(results, path: Path) -> bool:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    models = list(dict.fromkeys(r["model"] for r in results))
+    fig, axes = plt.subplots(1, len(models), figsize=(7 * len(models), 5), squeeze=False)
+    for ax, model in zip(axes[0], models):
+        rows = [r for r in results if r["model"] == model]
+        for method in dict.fromkeys(r["method"] for r in rows):
+            pts = sorted((r["m"], r["us"]) for r in rows if r["method"] == method)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=method)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("M (tokens)")
+        ax.set_ylabel("us, summed over the layer's 4 linears")
+        ax.set_title(model)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qgemm.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=list(LAYERS), choices=list(LAYERS))
+    parser.add_argument("--m", nargs="+", type=int, default=M_VALUES)
+    parser.add_argument("--methods", nargs="*", help="substrings of method names to keep")
+    parser.add_argument("--out", default="bench_results.json")
+    parser.add_argument("--plot", metavar="JSON", help="only draw the PNG of an earlier JSON")
+    args = parser.parse_args(argv)
+
+    if args.plot:
+        data = json.loads(Path(args.plot).read_text())
+        png = Path(args.plot).with_suffix(".png")
+        print(f"wrote {png}" if plot(data["results"], png) else "matplotlib is not installed")
+        return 0
+    import qgemm
+    avail = qgemm.cuda_available()
+    if not avail:
+        print(f"qgemm.bench: nothing to measure here: {avail.reason}")
+        return 0
+    results = run(args.models, args.m, args.methods)
+    record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
+                  commit=_commit(), torch=torch.__version__, results=results)
+    out = Path(args.out)
+    out.write_text(json.dumps(record, indent=1))
+    print(table(results))
+    print(f"\ndevice {record['device']}, commit {record['commit']}, {record['date']}; wrote {out}")
+    if plot(results, out.with_suffix(".png")):
+        print(f"wrote {out.with_suffix('.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

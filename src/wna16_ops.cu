@@ -1,0 +1,38 @@
+// The extension's entry to the weight-only GEMM: integers and pointers in, Status out.
+// Kernels are instantiated once, in wna16_gemm.cu.
+#define QGEMM_WNA16_EXTERN_TEMPLATES
+#include "ops.hpp"
+#include "qgemm/gemm/wna16_launch.cuh"
+
+namespace qgemm::ops {
+
+size_t wna16_workspace_bytes(int M, int N, int K, int num_sms) {
+  return qgemm::wna16_workspace_bytes(M, N, K, num_sms);
+}
+
+int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
+                    const void* scales, const void* zeros, const void* bias, void* out,
+                    int64_t ldo, int M, int N, int K, int group_size, void* workspace,
+                    size_t workspace_bytes, int num_sms, uintptr_t stream) {
+  WnA16Params p{};
+  p.x = x;
+  p.ldx = ldx;
+  p.w = w;
+  p.scales = scales;
+  p.zeros = zeros;
+  p.bias = bias;
+  p.out = out;
+  p.ldo = ldo;
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.group_size = group_size;
+  p.dtype = DType(dtype);
+  p.kind = WeightKind(kind);
+  p.workspace = workspace;
+  p.workspace_bytes = workspace_bytes;
+  p.num_sms = num_sms;
+  return int(qgemm::wna16_gemm(p, reinterpret_cast<cudaStream_t>(stream)));
+}
+
+}  // namespace qgemm::ops

@@ -23,7 +23,7 @@ def main() -> int:
             w = (torch.randn(n, k) * 0.05).to(dtype)
             qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
             pw = qgemm.prepack(qw, "cuda", dtype)
-            ref_w = qw.dequantize(torch.float64).cuda()
+            ref_w = qw.dequantize().double().cuda()
             for m in (1, 17, 100, 300):
                 x = torch.randn(m, k, device="cuda").to(dtype)
                 out = qgemm.linear(x, pw)

@@ -203,6 +203,42 @@ def plot(results, path: Path) -> bool:
     return True
 
 
+LLAMA2_7B_LAYER = [(4096, 4096)] * 4 + [(11008, 4096)] * 2 + [(4096, 11008)]
+LLAMA2_7B_LAYERS = 32  # 6.5 B linear weights in all
+
+
+def repack_7b() -> dict:
+    """Time AWQ checkpoint tensors on the GPU -> qgemm kernel format for all linear
+    weights of a 7B model (32 identical layers' worth: the work is the same)."""
+    import qgemm
+    g = 128
+    layer = []
+    for n, k in LLAMA2_7B_LAYER:
+        qweight = torch.randint(-2**31, 2**31 - 1, (k, n // 8), dtype=torch.int32, device="cuda")
+        qzeros = torch.randint(-2**31, 2**31 - 1, (k // g, n // 8), dtype=torch.int32, device="cuda")
+        scales = torch.rand(k // g, n, device="cuda").half() * 0.01
+        layer.append((qweight, qzeros, scales))
+
+    def one_layer():
+        return [qgemm.prepack(qgemm.import_awq(qw, qz, sc, g), "cuda") for qw, qz, sc in layer]
+
+    one_layer()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(3):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(LLAMA2_7B_LAYERS):
+            one_layer()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    params = LLAMA2_7B_LAYERS * sum(n * k for n, k in LLAMA2_7B_LAYER)
+    ms = statistics.median(times)
+    print(f"repack AWQ -> int4_fragment, {params / 1e9:.2f} B weights on the GPU: {ms:.1f} ms")
+    return dict(params=params, ms=ms)
+
+
 def _commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -219,6 +255,7 @@ def main(argv=None) -> int:
     parser.add_argument("--methods", nargs="*", help="substrings of method names to keep")
     parser.add_argument("--out", default="bench_results.json")
     parser.add_argument("--plot", metavar="JSON", help="only draw the PNG of an earlier JSON")
+    parser.add_argument("--repack", action="store_true", help="also time the 7B repack")
     args = parser.parse_args(argv)
 
     if args.plot:
@@ -231,9 +268,10 @@ def main(argv=None) -> int:
     if not avail:
         print(f"qgemm.bench: nothing to measure here: {avail.reason}")
         return 0
+    repack = repack_7b() if args.repack else None
     results = run(args.models, args.m, args.methods)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
-                  commit=_commit(), torch=torch.__version__, results=results)
+                  commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack)
     out = Path(args.out)
     out.write_text(json.dumps(record, indent=1))
     print(table(results))

@@ -240,6 +240,9 @@ def repack_7b() -> dict:
 
 
 def _commit() -> str:
+    import os
+    if os.environ.get("QGEMM_COMMIT"):  # set by whoever runs an installed copy
+        return os.environ["QGEMM_COMMIT"]
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, cwd=Path(__file__).parent).stdout.strip() or "unknown"

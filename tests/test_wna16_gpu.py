@@ -57,6 +57,29 @@ def test_linear_matches_reference_all_m(dtype, scheme, zero_point, group):
             assert err < REL_BOUND[dtype], f"m={m} bias={b is not None}: rel err {err:.2e}"
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("scheme,zero_point", SCHEMES)
+@pytest.mark.parametrize("group", [32, 128])
+def test_linear_partial_last_n_tile(monkeypatch, dtype, scheme, zero_point, group):
+    # N % 64 == 0 but not a multiple of the CTA's bn (128, or 256 for the large config):
+    # the last N tile is partial. Fused kernel at every M (no dense fallback), so each
+    # config and the split-K paths see it; outputs are NaN-poisoned.
+    monkeypatch.setattr(ops, "DENSE_MIN_M", {})
+    monkeypatch.setattr(ops, "DENSE_MIN_M_DEFAULT", None)
+    k = 512
+    for n in (64, 192, 320, 448):
+        qw = _weight(n, k, scheme, zero_point, group, dtype, seed=n)
+        pw = qgemm.prepack(qw, "cuda", dtype)
+        bias = torch.randn(n, device="cuda").to(dtype)
+        for m in (1, 15, 17, 100, 255, 300, 1500):
+            x = torch.randn(m, k, device="cuda").to(dtype)
+            for b in (None, bias):
+                out = qgemm.linear(x, pw, b)
+                assert out.shape == (m, n)
+                err = _rel_err(out, _reference(x, qw, b))
+                assert err < REL_BOUND[dtype], f"n={n} m={m} bias={b is not None}: rel err {err:.2e}"
+
+
 @pytest.mark.parametrize("scheme,zero_point", SCHEMES)
 def test_linear_exact_on_integer_grid(scheme, zero_point):
     # Integer activations in {-1, 0, 1}, scale 1, integer zeros: every product and sum is

@@ -5,7 +5,8 @@
 // (M, N, K-in-CTA); the in-CTA K partials are summed through shared memory. With split-K
 // (grid.y = splits > 1) each CTA writes fp32 partials [split, M, N] to the workspace and
 // wna16_splitk_reduce_kernel sums them in split order (deterministic), adds the bias and
-// casts; otherwise the bias add and cast happen here.
+// casts; otherwise the bias add and cast happen here. N needs only N % 64 == 0: the last
+// N tile may be partial (zero-filled loads past N, no stores there).
 #pragma once
 
 #include <cstdint>
@@ -130,6 +131,10 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg>::THREADS,
   }
 
   // ---- epilogue: C fragment (c0,c1) at row g, cols 2c,2c+1; (c2,c3) at row g+8 --------
+  // Last N tile (N % BN != 0): a warp's n64 columns lie wholly below or at/past N
+  // (N % 64 == 0); the latter computed on zero-filled tiles and store nothing (no
+  // barrier follows).
+  if (n0 + wn * 64 >= a.N) return;
   const int gr = lane >> 2, gc = (lane & 3) * 2;
   const int row_base = m0 + wm * MT * 16 + gr;
   const int col_base = n0 + wn * 64 + gc;

@@ -112,10 +112,13 @@ struct Sm80Wna16Mainloop {
       }
     }
     // B: BK/16 rows of BN/64 tiles; each row is contiguous in global memory. Offsets within
-    // a stage fit 32 bits (BK/16 rows of N/64 tiles).
+    // a stage fit 32 bits (BK/16 rows of N/64 tiles). In the last N tile, the n64 tiles at
+    // or past N (N % 64 == 0: whole tiles) are zero-filled without a global read; their
+    // math is discarded (an mma output column depends only on its own B column).
     {
       constexpr int ROW_CHUNKS = (BN / 64) * TILE_BYTES / 16;
       constexpr int CHUNKS = KSTEPS * ROW_CHUNKS;
+      const int valid_chunks = (a.N - n0 >= BN ? BN : a.N - n0) / 64 * (TILE_BYTES / 16);  // of a row
       const uint32_t row_stride = uint32_t(a.N / 64) * TILE_BYTES;
       const uint8_t* base = a.w + int64_t(k0 / 16) * row_stride + int64_t(n0 / 64) * TILE_BYTES;
 #pragma unroll
@@ -123,24 +126,29 @@ struct Sm80Wna16Mainloop {
         const int c = tid + i * THREADS;
         if (CHUNKS % THREADS == 0 || c < CHUNKS) {
           const int kt = c / ROW_CHUNKS, rc = c % ROW_CHUNKS;
-          cp_async16(stage + B_OFF + kt * (ROW_CHUNKS * 16) + rc * 16, base + (uint32_t(kt) * row_stride + rc * 16));
+          const bool ok = rc < valid_chunks;
+          cp_async16(stage + B_OFF + kt * (ROW_CHUNKS * 16) + rc * 16,
+                     ok ? base + (uint32_t(kt) * row_stride + rc * 16) : base, ok);
         }
       }
     }
     // Scales (and zeros): the groups this stage spans, 1 row if G >= BK else BK / G rows.
+    // Columns at or past N (last N tile) are zero-filled without a global read.
     {
       constexpr int CPR = BN / 8;
       const int nrows = a.G >= BK ? 1 : BK / a.G;
       const int g0 = k0 / a.G;
       const int chunks = nrows * CPR;
+      const int valid_ch = (a.N - n0) / 8;  // chunks of a row below N (>= CPR: all)
 #pragma unroll
       for (int i = 0; i < (SROWS * CPR + THREADS - 1) / THREADS; ++i) {
         const int c = tid + i * THREADS;
         if (c < chunks) {
           const int r = c / CPR, ch = c % CPR;
-          const int64_t goff = ((int64_t(g0) + r) * a.N + n0 + ch * 8) * 2;
-          cp_async16(stage + S_OFF + r * (BN * 2) + ch * 16, a.scales + goff);
-          if constexpr (kHasZeros) cp_async16(stage + Z_OFF + r * (BN * 2) + ch * 16, a.zeros + goff);
+          const bool ok = ch < valid_ch;
+          const int64_t goff = ok ? ((int64_t(g0) + r) * a.N + n0 + ch * 8) * 2 : 0;
+          cp_async16(stage + S_OFF + r * (BN * 2) + ch * 16, a.scales + goff, ok);
+          if constexpr (kHasZeros) cp_async16(stage + Z_OFF + r * (BN * 2) + ch * 16, a.zeros + goff, ok);
         }
       }
     }

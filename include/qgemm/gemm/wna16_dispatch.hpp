@@ -101,7 +101,7 @@ constexpr int wna16_ctas_per_sm(const Wna16TileConfig& c, WeightKind k) {
 inline int wna16_choose_splits(const Wna16TileConfig& c, WeightKind kind, int M, int N, int K,
                                int num_sms) {
   if (num_sms <= 0) return 1;
-  const int tiles = detail::cdiv(M, c.bm) * (N / c.bn);
+  const int tiles = detail::cdiv(M, c.bm) * detail::cdiv(N, c.bn);  // last N tile may be partial
   const int nk = K / c.bk;
   const int fill = c.stages - 1;
   int best = 1;
@@ -152,7 +152,7 @@ inline Wna16Plan wna16_plan(int M, int N, int K, int num_sms, WeightKind kind = 
   p.config = wna16_choose_config(M);
   const Wna16TileConfig& c = kWna16Configs[p.config];
   p.m_tiles = detail::cdiv(M, c.bm);
-  p.n_tiles = N / c.bn;
+  p.n_tiles = detail::cdiv(N, c.bn);  // N % 64 == 0 only: the last tile may be partial
   p.k_iters = K / c.bk;
   p.splits = wna16_choose_splits(c, kind, M, N, K, num_sms);
   return p;

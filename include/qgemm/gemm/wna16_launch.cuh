@@ -43,40 +43,73 @@ namespace detail {
 
 inline bool aligned(const void* p, size_t a) { return (reinterpret_cast<uintptr_t>(p) % a) == 0; }
 
-// Sets the dynamic shared memory limit of `fn` once per device (bit per device id < 64).
-template <typename Fn>
-inline cudaError_t wna16_set_smem_once(Fn fn, int bytes, std::atomic<uint64_t>& done) {
-  if (bytes <= 48 * 1024) return cudaSuccess;
-  int dev = 0;
-  cudaError_t e = cudaGetDevice(&dev);
-  if (e != cudaSuccess) return e;
-  const uint64_t bit = dev < 64 ? (uint64_t(1) << dev) : 0;
-  if (bit && (done.load(std::memory_order_acquire) & bit)) return cudaSuccess;
-  e = cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-  if (e == cudaSuccess && bit) done.fetch_or(bit, std::memory_order_acq_rel);
+// Opt-in dynamic shared memory limit per block of device `dev`
+// (cudaDevAttrMaxSharedMemoryPerBlockOptin: 227 KB sm90, 163 KB sm80, 99 KB sm86/89),
+// queried once per device id < 64 and cached.
+inline cudaError_t wna16_smem_optin(int dev, int& bytes) {
+  static std::atomic<int> cache[64];  // static storage: zero = not queried yet
+  const bool cached = dev >= 0 && dev < 64;
+  if (cached) {
+    bytes = cache[dev].load(std::memory_order_relaxed);
+    if (bytes > 0) return cudaSuccess;
+  }
+  const cudaError_t e = cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
+  if (e == cudaSuccess && cached) cache[dev].store(bytes, std::memory_order_relaxed);
   return e;
 }
 
+// Sets the dynamic shared memory limit of `fn` once per device (bit per device id < 64).
+// kUnsupported (no CUDA call that fails) when the device can't give `bytes` to one CTA.
+template <typename Fn>
+inline Status wna16_set_smem_once(Fn fn, int bytes, std::atomic<uint64_t>& done) {
+  if (bytes <= 48 * 1024) return Status::kSuccess;
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) return Status::kCudaError;
+  const uint64_t bit = dev >= 0 && dev < 64 ? (uint64_t(1) << dev) : 0;
+  if (bit && (done.load(std::memory_order_acquire) & bit)) return Status::kSuccess;
+  int optin = 0;
+  if (wna16_smem_optin(dev, optin) != cudaSuccess) return Status::kCudaError;
+  if (bytes > optin) return Status::kUnsupported;
+  if (cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) != cudaSuccess)
+    return Status::kCudaError;
+  if (bit) done.fetch_or(bit, std::memory_order_acq_rel);
+  return Status::kSuccess;
+}
+
+// Launches go through cudaLaunchKernel so the status is this launch's own: a non-sticky
+// error left pending by an earlier, unrelated launch (which cudaPeekAtLastError would
+// return, on every later call, since it never clears it) isn't reported as ours. A failed
+// launch still records its error for cudaGetLastError(), as status.hpp promises.
 template <typename T, WeightKind kKind, int kCfg>
 Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t stream) {
   using ML = sm80::Sm80Wna16Mainloop<T, kKind, kCfg>;
   auto kernel = sm80::sm80_wna16_gemm_kernel<T, kKind, kCfg>;
   static std::atomic<uint64_t> smem_done{0};
-  if (wna16_set_smem_once(kernel, ML::SMEM_BYTES, smem_done) != cudaSuccess) return Status::kCudaError;
+  const Status st = wna16_set_smem_once(kernel, ML::SMEM_BYTES, smem_done);
+  if (st != Status::kSuccess) return st;
 
+  // m_tiles, n_tiles >= 1 (M, N > 0, ceil counts); the caller checked the product fits.
   const dim3 grid(unsigned(args.m_tiles * args.n_tiles), unsigned(args.splits));
-  kernel<<<grid, ML::THREADS, ML::SMEM_BYTES, stream>>>(args);
-  if (cudaPeekAtLastError() != cudaSuccess) return Status::kCudaError;
+  {
+    void* kargs[] = {const_cast<sm80::Wna16KernelArgs*>(&args)};
+    if (cudaLaunchKernel(kernel, grid, dim3(ML::THREADS), kargs, size_t(ML::SMEM_BYTES), stream) != cudaSuccess)
+      return Status::kCudaError;
+  }
 
   if (args.splits > 1) {
     const int64_t quads = int64_t(args.ml.M) * (args.ml.N / 4);
     int64_t blocks = (quads + 255) / 256;
     const int64_t cap = int64_t(num_sms) * 8;
     if (blocks > cap) blocks = cap;
-    sm80::wna16_splitk_reduce_kernel<T><<<unsigned(blocks), 256, 0, stream>>>(
-        args.partials, reinterpret_cast<const T*>(args.bias), reinterpret_cast<T*>(args.out), args.ldo, args.ml.M,
-        args.ml.N, args.splits);
-    if (cudaPeekAtLastError() != cudaSuccess) return Status::kCudaError;
+    const float* partials = args.partials;
+    const T* bias = reinterpret_cast<const T*>(args.bias);
+    T* out = reinterpret_cast<T*>(args.out);
+    int64_t ldo = args.ldo;
+    int M = args.ml.M, N = args.ml.N, splits = args.splits;
+    void* rargs[] = {&partials, &bias, &out, &ldo, &M, &N, &splits};
+    if (cudaLaunchKernel(sm80::wna16_splitk_reduce_kernel<T>, dim3(unsigned(blocks)), dim3(256), rargs, size_t(0),
+                         stream) != cudaSuccess)
+      return Status::kCudaError;
   }
   return Status::kSuccess;
 }

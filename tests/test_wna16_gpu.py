@@ -43,18 +43,21 @@ def _rel_err(out, ref):
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 @pytest.mark.parametrize("scheme,zero_point", SCHEMES)
 @pytest.mark.parametrize("group", GROUPS)
-def test_linear_matches_reference_all_m(dtype, scheme, zero_point, group):
+def test_linear_matches_reference_all_m(monkeypatch, dtype, scheme, zero_point, group):
+    # Both paths of the dispatch at every M: the fused kernel and dequantize + GEMM.
     n, k = 256, 1024
     qw = _weight(n, k, scheme, zero_point, group, dtype)
     pw = qgemm.prepack(qw, "cuda", dtype)
     bias = torch.randn(n, device="cuda").to(dtype)
-    for m in M_VALUES:
-        x = torch.randn(m, k, device="cuda").to(dtype)
-        for b in (None, bias):
-            out = qgemm.linear(x, pw, b)
-            assert out.shape == (m, n) and out.dtype == dtype
-            err = _rel_err(out, _reference(x, qw, b))
-            assert err < REL_BOUND[dtype], f"m={m} bias={b is not None}: rel err {err:.2e}"
+    for path in ("fused", "dense"):
+        monkeypatch.setattr(ops, "FORCE_PATH", path)
+        for m in M_VALUES:
+            x = torch.randn(m, k, device="cuda").to(dtype)
+            for b in (None, bias):
+                out = qgemm.linear(x, pw, b)
+                assert out.shape == (m, n) and out.dtype == dtype
+                err = _rel_err(out, _reference(x, qw, b))
+                assert err < REL_BOUND[dtype], f"{path} m={m} bias={b is not None}: rel err {err:.2e}"
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])

@@ -75,13 +75,15 @@ def _time_us(fn, budget_ms: float = 60.0) -> float:
 class _Method:
     """One way to compute y = x @ W^T for a shape: builds rotated weights, then calls."""
 
-    def __init__(self, name, dtype, bytes_per_weight, build, call):
+    def __init__(self, name, dtype, bytes_per_weight, build, call, max_m=1 << 30):
         self.name, self.dtype, self.bytes_per_weight = name, dtype, bytes_per_weight
+        self.max_m = max_m  # larger M is not measured (a baseline that takes seconds there)
         self.build, self.call = build, call
 
 
 def _methods():
     import qgemm
+    from qgemm import ops
 
     def dense(dtype):
         return _Method(f"cublas_{_short(dtype)}", dtype, 2.0,
@@ -107,21 +109,30 @@ def _methods():
             qw = qgemm.quantize(w, "int8", -1)
             return qw.qdata.contiguous(), qw.scales.reshape(-1).to(torch.bfloat16)
         return _Method("torch_int8pack_bf16", torch.bfloat16, 1.0,
-                       build, lambda x, w: torch._weight_int8pack_mm(x, w[0], w[1]))
+                       build, lambda x, w: torch._weight_int8pack_mm(x, w[0], w[1]), max_m=64)
 
-    def ours(scheme, group, dtype):
+    def ours(scheme, group, dtype, path=None):
         def build(w):
             return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype)
         bits = 8 if scheme == "int8" else 4
         # 16-bit scale (and zero for uint4) per group; per-channel adds next to nothing
         extra = 0.0 if group <= 0 else 2 / group * (2 if scheme == "uint4" else 1)
-        return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}",
-                       dtype, bits / 8 + extra, build, lambda x, w: qgemm.linear(x, w))
+        def call(x, w):
+            ops.FORCE_PATH = path
+            try:
+                return qgemm.linear(x, w)
+            finally:
+                ops.FORCE_PATH = None
+        suffix = f"_{path}" if path else ""
+        return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
+                       dtype, bits / 8 + extra, build, call)
 
     return [dense(torch.float16), dense(torch.bfloat16), tinygemm(), int8pack(),
             ours("int4", 128, torch.float16), ours("int4", 128, torch.bfloat16),
             ours("uint4", 128, torch.float16), ours("int8", -1, torch.float16),
-            ours("int8", -1, torch.bfloat16)]
+            ours("int8", -1, torch.bfloat16),
+            # both paths of the large-M dispatch, to set ops.DENSE_MIN_M by measurement
+            ours("int4", 128, torch.float16, "fused"), ours("int4", 128, torch.float16, "dense")]
 
 
 def _short(dtype):
@@ -144,6 +155,9 @@ def run(models, m_values, methods_filter=None):
                            for i in range(copies)]
                 del w
                 for m in m_values:
+                    if m > method.max_m:
+                        per_m[m] = float("nan")
+                        continue
                     x = torch.randn(m, k, device="cuda").to(method.dtype)
                     per_m[m] += _time_us(lambda i: method.call(x, weights[i % copies]))
                 del weights
@@ -162,7 +176,7 @@ def table(results) -> str:
     for model in dict.fromkeys(r["model"] for r in results):
         rows = [r for r in results if r["model"] == model]
         ms = sorted(dict.fromkeys(r["m"] for r in rows))
-        base = {(r["m"], r["method"][-4:]): r["us"] for r in rows if r["method"].startswith("cublas")}
+        base = {(r["m"], r["method"].split("_")[-1]): r["us"] for r in rows if r["method"].startswith("cublas")}
         lines.append(f"\n{model}: summed us over its 4 linears (GB/s of weights | TFLOP/s | x cuBLAS same dtype)")
         lines.append(f"| method | " + " | ".join(f"M={m}" for m in ms) + " |")
         lines.append("|---|" + "---|" * len(ms))
@@ -170,11 +184,18 @@ def table(results) -> str:
             cells = []
             for m in ms:
                 r = next(r for r in rows if r["method"] == method and r["m"] == m)
-                ref = base.get((m, method[-4:]))
+                if math.isnan(r["us"]):
+                    cells.append("not run")
+                    continue
+                ref = base.get((m, method.split("_")[-1] if method.startswith("cublas") else _dtype_tag(method)))
                 speed = f" | {ref / r['us']:.2f}x" if ref else ""
                 cells.append(f"{r['us']:.0f} ({r['gbps']:.0f} GB/s | {r['tflops']:.0f}{speed})")
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _dtype_tag(method: str) -> str:
+    return "fp16" if "fp16" in method else "bf16"
 
 
 def plot(results, path: Path) -> bool:

@@ -42,7 +42,13 @@ def _new(shape, dtype, device) -> torch.Tensor:
     return torch.empty(shape, dtype=dtype, device=device)
 
 
+# Benchmarks and tests pin one path: None (the table decides), "fused" or "dense".
+FORCE_PATH: Optional[str] = None
+
+
 def dense_min_m(device: torch.device) -> Optional[int]:
+    if FORCE_PATH is not None:
+        return None if FORCE_PATH == "fused" else 1
     return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
 
 

@@ -2,8 +2,11 @@
 // dense [N, K] fp16/bf16 matrix: w = (u - z) * s, computed in fp32 and rounded once.
 //
 // Used by the transposed product (grad_x = grad_y @ W on the same packed weights) and
-// by the large-M path (dense tile + a 16-bit GEMM). One thread per packed word; the
-// coordinates come from the same layout functions the packers use.
+// by the large-M path (dense matrix + a 16-bit GEMM). Memory-bound, so the thread
+// mapping is chosen for the writes: a thread makes the 16 values of one row n in one
+// k16 tile (two 16-byte stores), a warp covers 8 rows x 4 consecutive k16 tiles, so
+// each row gets 128 contiguous bytes per warp. Reads (4 words per thread) come from
+// the tiles' 512-byte blocks through L1. Positions come from the format's own locate().
 #pragma once
 
 #include <cuda_bf16.h>
@@ -36,19 +39,33 @@ template <class Format, class T>
 __global__ void dequantize_tiled_kernel(const uint32_t* __restrict__ packed, const T* __restrict__ scales,
                                         const T* __restrict__ zeros, float zero, int64_t N, int64_t K,
                                         int group_size, T* __restrict__ out, int64_t ldo) {
-  const int64_t words = Format::num_words(N, K);
-  for (int64_t w = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; w < words;
-       w += int64_t(gridDim.x) * blockDim.x) {
-    const uint32_t bits = packed[w];
+  static_assert(Format::kTileK == 16, "one thread makes one row of a k16 tile");
+  const int64_t k_tiles = K / 16, row_blocks = N / 8;
+  // item = ((row_block * k_quads + k_quad) * 32 + lane): lane = 8 rows x 4 k-tiles.
+  const int64_t k_quads = (k_tiles + 3) / 4;
+  const int64_t items = row_blocks * k_quads * 32;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < items;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int lane = int(i % 32);
+    const int64_t rest = i / 32;
+    const int64_t n = (rest / k_quads) * 8 + lane % 8;
+    const int64_t kt = (rest % k_quads) * 4 + lane / 8;
+    if (kt >= k_tiles) continue;
+    const int64_t g = (kt * 16 / group_size) * N + n;  // group_size >= 32: one group per tile
+    const float s = to_float(scales[g]);
+    const float z = zeros ? to_float(zeros[g]) : zero;
+    alignas(16) T vals[16];
 #pragma unroll
-    for (int v = 0; v < Format::kValuesPerWord; ++v) {
-      int64_t n, k;
-      Format::coords(w, v, N, n, k);
-      const int64_t g = (k / group_size) * N + n;
-      const float u = float((bits >> (Format::kBits * v)) & Format::kMask);
-      const float z = zeros ? to_float(zeros[g]) : zero;
-      out[n * ldo + k] = from_float<T>((u - z) * to_float(scales[g]));
+    for (int j = 0; j < 16; ++j) {
+      int64_t word;
+      int v;
+      Format::locate(n, kt * 16 + j, N, word, v);
+      const uint32_t u = (__ldg(packed + word) >> (Format::kBits * v)) & Format::kMask;
+      vals[j] = from_float<T>((float(u) - z) * s);
     }
+    uint4* dst = reinterpret_cast<uint4*>(out + n * ldo + kt * 16);
+    dst[0] = reinterpret_cast<const uint4*>(vals)[0];
+    dst[1] = reinterpret_cast<const uint4*>(vals)[1];
   }
 }
 
@@ -56,11 +73,12 @@ template <class Format, class T>
 Status dequantize_tiled(const void* packed, const void* scales, const void* zeros, float zero,
                         int64_t N, int64_t K, int group_size, void* out, int64_t ldo,
                         cudaStream_t stream) {
-  if (N % Format::kTileN || K % Format::kTileK || group_size <= 0 || K % group_size || ldo < K)
+  if (N % Format::kTileN || K % Format::kTileK || group_size < 16 || K % group_size || ldo < K ||
+      ldo % 8 || reinterpret_cast<uintptr_t>(out) % 16)
     return Status::kInvalidArgument;
   constexpr int kThreads = 256;
-  const int64_t words = Format::num_words(N, K);
-  const int64_t blocks64 = (words + kThreads - 1) / kThreads;
+  const int64_t items = (N / 8) * ((K / 16 + 3) / 4) * 32;
+  const int64_t blocks64 = (items + kThreads - 1) / kThreads;
   const int blocks = int(blocks64 < (1 << 20) ? blocks64 : (1 << 20));
   dequantize_tiled_kernel<Format, T><<<blocks, kThreads, 0, stream>>>(
       static_cast<const uint32_t*>(packed), static_cast<const T*>(scales),

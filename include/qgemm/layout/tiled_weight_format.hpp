@@ -43,6 +43,15 @@ struct TiledWeightFormat {
     k = (tile / tiles_n) * TileK + off / TileN;
   }
 
+  // The inverse of coords: which word, and which value in it, holds W[n, k]. The
+  // tile-level inverse is CuTe's right_inverse of the storage layout (a bijection).
+  CUTE_HOST_DEVICE static void locate(int64_t n, int64_t k, int64_t N, int64_t& word, int& v) {
+    const int s = cute::right_inverse(StorageToTile{})(int(n % TileN + TileN * (k % TileK)));
+    const int64_t tile = (k / TileK) * (N / TileN) + n / TileN;
+    word = tile * kWordsPerTile + s / kValuesPerWord;
+    v = s % kValuesPerWord;
+  }
+
   // codes: W's codes one per byte, row-major [N, K]. xor_mask turns the stored
   // byte into the unsigned code the kernel decodes (0x8 maps int4 two's complement
   // to q + 8, 0x80 maps int8 to q + 128, 0 keeps unsigned codes).

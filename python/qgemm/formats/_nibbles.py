@@ -34,13 +34,20 @@ def pack_int32(values: torch.Tensor, dim: int, order: Sequence[int] = SEQUENTIAL
 
 
 def unpack_int32(words: torch.Tensor, dim: int, order: Sequence[int] = SEQUENTIAL) -> torch.Tensor:
-    """Inverse of pack_int32: uint8 values in [0, 15], `dim` growing 8-fold."""
-    moved = words.movedim(dim, -1)
-    nibbles = (moved.unsqueeze(-1) >> _shifts(words.device)) & 0xF  # [..., W, 8], nibble i
+    """Inverse of pack_int32: uint8 values in [0, 15], `dim` growing 8-fold.
+
+    Works on the words' little-endian bytes (byte j holds nibbles 2j and 2j + 1), so
+    every intermediate is one byte per code: repacking whole models on the GPU is
+    bound by these passes.
+    """
+    moved = words.movedim(dim, -1).contiguous()
+    as_bytes = moved.view(torch.uint8)  # [..., W * 4]
+    nibbles = torch.stack((as_bytes & 0xF, as_bytes >> 4), dim=-1)  # [..., W * 4, 2]
+    nibbles = nibbles.reshape(*moved.shape, 8)  # [..., W, 8]: nibble i of each word
     # Element j of a run sits in the nibble i with order[i] == j.
     where = [list(order).index(j) for j in range(8)]
-    runs = nibbles[..., where]
-    values = runs.reshape(*moved.shape[:-1], moved.shape[-1] * 8).to(torch.uint8)
+    runs = nibbles if where == list(range(8)) else nibbles[..., where]
+    values = runs.reshape(*moved.shape[:-1], moved.shape[-1] * 8)
     return values.movedim(-1, dim).contiguous()
 
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace qgemm::ops {
 
@@ -34,6 +35,8 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
 // Weight-only GEMM (include/qgemm/gemm/wna16_launch.cuh): dtype 0 fp16 / 1 bf16,
 // kind 0 int4 / 1 uint4 / 2 int8.
 size_t wna16_workspace_bytes(int M, int N, int K, int num_sms);
+// The dispatch decision (include/qgemm/gemm/wna16_dispatch.hpp) in words, for benchmarks.
+std::string wna16_plan_string(int M, int N, int K, int num_sms, int kind);
 int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,

@@ -1,6 +1,8 @@
 // The extension's entry to the weight-only GEMM: integers and pointers in, Status out.
 // Kernels are instantiated once, in wna16_gemm.cu.
 #define QGEMM_WNA16_EXTERN_TEMPLATES
+#include <string>
+
 #include "ops.hpp"
 #include "qgemm/gemm/wna16_launch.cuh"
 
@@ -8,6 +10,12 @@ namespace qgemm::ops {
 
 size_t wna16_workspace_bytes(int M, int N, int K, int num_sms) {
   return qgemm::wna16_workspace_bytes(M, N, K, num_sms);
+}
+
+std::string wna16_plan_string(int M, int N, int K, int num_sms, int kind) {
+  const Wna16Plan p = wna16_plan(M, N, K, num_sms, WeightKind(kind));
+  return std::string(kWna16Configs[p.config].name) + " splits=" + std::to_string(p.splits) +
+         " ctas=" + std::to_string(p.m_tiles * p.n_tiles * p.splits);
 }
 
 int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,

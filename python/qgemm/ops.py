@@ -57,6 +57,21 @@ def _num_sms(device_index: int) -> int:
     return torch.cuda.get_device_properties(device_index).multi_processor_count
 
 
+def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
+                   kind: int = KIND_INT4, device=None) -> str:
+    """The dispatch decision for each (M, N, K): dense path or the fused kernel's plan."""
+    dev = torch.device(device or "cuda")
+    sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
+    threshold = dense_min_m(dev)
+    lines = []
+    for n, k in shapes:
+        for m in ms:
+            plan = ("dense: dequantize + torch GEMM" if threshold is not None and m >= threshold
+                    else _ext.extension().wna16_plan(m, n, k, sms, kind))
+            lines.append(f"M={m:<5} N={n:<6} K={k:<6} {plan}")
+    return "\n".join(lines)
+
+
 def _ptr(t: Optional[torch.Tensor]) -> int:
     return 0 if t is None else t.data_ptr()
 

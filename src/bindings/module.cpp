@@ -2,6 +2,8 @@
 // (torch's data_ptr()); Python validates shapes, dtypes and devices before calling.
 #include <pybind11/pybind11.h>
 
+#include <pybind11/stl.h>
+
 #include <string>
 
 #include "../ops.hpp"
@@ -67,6 +69,7 @@ PYBIND11_MODULE(_C, m) {
                                  ptr<const void>(zeros), zero, N, K, group_size, ptr<void>(out), ldo, stream);
   });
   m.def("wna16_workspace_bytes", &wna16_workspace_bytes);
+  m.def("wna16_plan", &wna16_plan_string);
   m.def("wna16_gemm", [](int dtype, int kind, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,
                          uintptr_t zeros, uintptr_t bias, uintptr_t out, int64_t ldo, int M, int N, int K,
                          int group_size, uintptr_t workspace, size_t workspace_bytes, int num_sms,

@@ -2,11 +2,8 @@
 // dense [N, K] fp16/bf16 matrix: w = (u - z) * s, computed in fp32 and rounded once.
 //
 // Used by the transposed product (grad_x = grad_y @ W on the same packed weights) and
-// by the large-M path (dense matrix + a 16-bit GEMM). Memory-bound, so the thread
-// mapping is chosen for the writes: a thread makes the 16 values of one row n in one
-// k16 tile (two 16-byte stores), a warp covers 8 rows x 4 consecutive k16 tiles, so
-// each row gets 128 contiguous bytes per warp. Reads (4 words per thread) come from
-// the tiles' 512-byte blocks through L1. Positions come from the format's own locate().
+// by the large-M path (dense matrix + a 16-bit GEMM). Positions come from the format's
+// own storage layout (coords), through shared memory so both sides stay coalesced.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -35,37 +32,51 @@ __device__ inline __nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __fl
 
 // scales, zeros: [K / group_size, N]. zeros == nullptr means the constant zero `zero`
 // (8 for int4 stored as q + 8, 128 for int8 stored as q + 128).
+//
+// A CTA of 4 warps takes one 64-row tile column and 4 consecutive k16 tiles: each warp
+// reads its tile's words with coalesced loads (word lane + 32 j), decodes them with the
+// format's storage layout into shared memory, and the CTA writes the 64 x 64 block back
+// as 128 contiguous bytes per row. Memory-bound: one read of the packed bytes, one
+// write of the dense matrix.
 template <class Format, class T>
-__global__ void dequantize_tiled_kernel(const uint32_t* __restrict__ packed, const T* __restrict__ scales,
-                                        const T* __restrict__ zeros, float zero, int64_t N, int64_t K,
-                                        int group_size, T* __restrict__ out, int64_t ldo) {
-  static_assert(Format::kTileK == 16, "one thread makes one row of a k16 tile");
-  const int64_t k_tiles = K / 16, row_blocks = N / 8;
-  // item = ((row_block * k_quads + k_quad) * 32 + lane): lane = 8 rows x 4 k-tiles.
-  const int64_t k_quads = (k_tiles + 3) / 4;
-  const int64_t items = row_blocks * k_quads * 32;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < items;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    const int lane = int(i % 32);
-    const int64_t rest = i / 32;
-    const int64_t n = (rest / k_quads) * 8 + lane % 8;
-    const int64_t kt = (rest % k_quads) * 4 + lane / 8;
-    if (kt >= k_tiles) continue;
-    const int64_t g = (kt * 16 / group_size) * N + n;  // group_size >= 32: one group per tile
-    const float s = to_float(scales[g]);
-    const float z = zeros ? to_float(zeros[g]) : zero;
-    alignas(16) T vals[16];
+__global__ void __launch_bounds__(128) dequantize_tiled_kernel(
+    const uint32_t* __restrict__ packed, const T* __restrict__ scales, const T* __restrict__ zeros,
+    float zero, int64_t N, int64_t K, int group_size, T* __restrict__ out, int64_t ldo) {
+  static_assert(Format::kTileN == 64 && Format::kTileK == 16, "64 x 16 tiles");
+  constexpr int kTilesPerCta = 4, kCols = 16 * kTilesPerCta, kPad = 8;
+  __shared__ alignas(16) T block[64][kCols + kPad];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int64_t tiles_n = N / 64, k_tiles = K / 16, k_quads = (k_tiles + kTilesPerCta - 1) / kTilesPerCta;
+  for (int64_t job = blockIdx.x; job < tiles_n * k_quads; job += gridDim.x) {
+    const int64_t nt = job % tiles_n, kt = (job / tiles_n) * kTilesPerCta + warp;
+    if (kt < k_tiles) {
+      const uint32_t* tile = packed + (kt * tiles_n + nt) * Format::kWordsPerTile;
+      const int64_t group_row = (kt * 16 / group_size) * N + nt * 64;  // group_size >= 16
 #pragma unroll
-    for (int j = 0; j < 16; ++j) {
-      int64_t word;
-      int v;
-      Format::locate(n, kt * 16 + j, N, word, v);
-      const uint32_t u = (__ldg(packed + word) >> (Format::kBits * v)) & Format::kMask;
-      vals[j] = from_float<T>((float(u) - z) * s);
+      for (int j = 0; j < Format::kWordsPerTile / 32; ++j) {
+        const int word = lane + 32 * j;
+        const uint32_t bits = __ldg(tile + word);
+#pragma unroll
+        for (int v = 0; v < Format::kValuesPerWord; ++v) {
+          int64_t n, k;  // inside this tile: coords() of the tile-0 word
+          Format::coords(word, v, 64, n, k);
+          const float s = to_float(scales[group_row + n]);
+          const float z = zeros ? to_float(zeros[group_row + n]) : zero;
+          const float u = float((bits >> (Format::kBits * v)) & Format::kMask);
+          block[n][16 * warp + k] = from_float<T>((u - z) * s);
+        }
+      }
     }
-    uint4* dst = reinterpret_cast<uint4*>(out + n * ldo + kt * 16);
-    dst[0] = reinterpret_cast<const uint4*>(vals)[0];
-    dst[1] = reinterpret_cast<const uint4*>(vals)[1];
+    __syncthreads();
+    // 128 threads write 64 rows x kCols values: two threads per row, 64 bytes each.
+    const int row = threadIdx.x / 2, half = threadIdx.x % 2;
+    const int64_t k0 = (job / tiles_n) * kCols + half * (kCols / 2);
+    T* dst = out + (nt * 64 + row) * ldo + k0;
+#pragma unroll
+    for (int c = 0; c < kCols / 2; c += 8)
+      if (k0 + c < K)
+        *reinterpret_cast<uint4*>(dst + c) = *reinterpret_cast<const uint4*>(&block[row][half * (kCols / 2) + c]);
+    __syncthreads();
   }
 }
 
@@ -76,11 +87,9 @@ Status dequantize_tiled(const void* packed, const void* scales, const void* zero
   if (N % Format::kTileN || K % Format::kTileK || group_size < 16 || K % group_size || ldo < K ||
       ldo % 8 || reinterpret_cast<uintptr_t>(out) % 16)
     return Status::kInvalidArgument;
-  constexpr int kThreads = 256;
-  const int64_t items = (N / 8) * ((K / 16 + 3) / 4) * 32;
-  const int64_t blocks64 = (items + kThreads - 1) / kThreads;
-  const int blocks = int(blocks64 < (1 << 20) ? blocks64 : (1 << 20));
-  dequantize_tiled_kernel<Format, T><<<blocks, kThreads, 0, stream>>>(
+  const int64_t jobs = (N / 64) * ((K / 16 + 3) / 4);
+  const int blocks = int(jobs < (1 << 20) ? jobs : (1 << 20));
+  dequantize_tiled_kernel<Format, T><<<blocks, 128, 0, stream>>>(
       static_cast<const uint32_t*>(packed), static_cast<const T*>(scales),
       static_cast<const T*>(zeros), zero, N, K, group_size, static_cast<T*>(out), ldo);
   return cudaGetLastError() == cudaSuccess ? Status::kSuccess : Status::kCudaError;

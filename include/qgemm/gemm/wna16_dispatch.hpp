@@ -88,6 +88,12 @@ constexpr int wna16_ctas_per_sm(const Wna16TileConfig& c, WeightKind k) {
 
 // Split-K choice, smallest estimated time wins (ties, within 2%, go to fewer splits).
 //
+// Memory-bound configs (allow_split_k): a CTA moves `iter_bytes` of weights per
+// k-iteration; an SM needs about kBytesInFlightPerSm outstanding to stream at full
+// bandwidth, i.e. `target` CTAs in total run at bandwidth speed; fewer are latency bound
+// (each takes iters + fill), more share the bandwidth. Partials cost 4 B written + read
+// per split per output element, in the same bandwidth units.
+//
 // Compute-bound configs: CTAs on one SM share its tensor cores, so time ~ (CTAs on the
 // busiest SM) x (iterations per CTA); partials cost bytes / kHbmBytesPerUs against
 // k-iterations that take flops / (kMmaFlopsPerUs / num_sms). Up to 4 splits, and only
@@ -115,24 +121,21 @@ inline int wna16_choose_splits(const Wna16TileConfig& c, WeightKind kind, int M,
     return best;
   }
 
-  // Memory-bound: an SM streams its CTAs' weights at about its share of the bandwidth,
-  // so the time is set by the busiest SM: ceil(CTAs / SMs) CTAs of `iters` iterations
-  // each (a lone SM does not pull much more than its share on H100-class parts), slowed
-  // when its resident CTAs keep fewer than kBytesInFlightPerSm of loads outstanding; plus
-  // the pipeline fill once, plus the split-K partials (4 B written and read per split
-  // per output element) spread over all SMs, in the same iteration units.
+  const int slots = num_sms * wna16_ctas_per_sm(c, kind);
   const double iter_bytes = double(c.bn) * c.bk * (kind == WeightKind::kInt8 ? 1.0 : 0.5);
   constexpr double kBytesInFlightPerSm = 40.0 * 1024;
-  const int resident = wna16_ctas_per_sm(c, kind);
+  const double per_cta_inflight = (c.stages - 1) * iter_bytes;
+  double target = num_sms * kBytesInFlightPerSm / per_cta_inflight;
+  if (target > slots) target = slots;
+  if (target < 1) target = 1;
   for (int s = 1; s <= 16 && s <= nk; ++s) {
     if (s > 1 && nk / s < 2) break;  // at least two k-iterations per split
     const int iters = detail::cdiv(nk, s);
     const long long ctas = (long long)tiles * s;
-    const long long per_sm = (ctas + num_sms - 1) / num_sms;
-    const double inflight = double(per_sm < resident ? per_sm : resident) * (c.stages - 1) * iter_bytes;
-    const double rate = inflight < kBytesInFlightPerSm ? inflight / kBytesInFlightPerSm : 1.0;
-    double t = double(per_sm) * iters / rate + fill;
-    if (s > 1) t += double(M) * N * 4.0 * (2 * s + 1) / (double(num_sms) * iter_bytes);
+    const long long full = ctas / slots, rem = ctas % slots;
+    auto wave = [&](double conc) { return (iters + fill) * (conc > target ? conc / target : 1.0); };
+    double t = full * wave(double(slots)) + (rem ? wave(double(rem)) : 0.0);
+    if (s > 1) t += (double(M) * N * 4.0 * (2 * s + 1)) / (target * iter_bytes);
     if (t < best_t * 0.98) { best_t = t; best = s; }
   }
   return best;

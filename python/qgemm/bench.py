@@ -81,7 +81,7 @@ class _Method:
         self.build, self.call = build, call
 
 
-def _methods():
+def _methods(paths=()):
     import qgemm
     from qgemm import ops
 
@@ -127,22 +127,28 @@ def _methods():
         return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
                        dtype, bits / 8 + extra, build, call)
 
+    if paths:
+        return [ours("int4", 128, torch.float16, p) for p in paths]
     return [dense(torch.float16), dense(torch.bfloat16), tinygemm(), int8pack(),
             ours("int4", 128, torch.float16), ours("int4", 128, torch.bfloat16),
             ours("uint4", 128, torch.float16), ours("int8", -1, torch.float16),
-            ours("int8", -1, torch.bfloat16),
-            # both paths of the large-M dispatch, to set ops.DENSE_MIN_M by measurement
-            ours("int4", 128, torch.float16, "fused"), ours("int4", 128, torch.float16, "dense")]
+            ours("int8", -1, torch.bfloat16)]
+
+
+def _path_methods():
+    """Both paths of the large-M dispatch, to set ops.DENSE_MIN_M by measurement."""
+    return [m for m in _methods(paths=("fused", "dense")) if m.name.endswith(("_fused", "_dense"))]
 
 
 def _short(dtype):
     return {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
 
-def run(models, m_values, methods_filter=None):
+def run(models, m_values, methods_filter=None, paths=False):
     torch.manual_seed(0)
     results = []
-    methods = [m for m in _methods() if not methods_filter or any(f in m.name for f in methods_filter)]
+    methods = _methods() + (_path_methods() if paths else [])
+    methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
     for model in models:
         layers = LAYERS[model]
         for method in methods:
@@ -284,6 +290,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="bench_results.json")
     parser.add_argument("--plot", metavar="JSON", help="only draw the PNG of an earlier JSON")
     parser.add_argument("--repack", action="store_true", help="also time the 7B repack")
+    parser.add_argument("--paths", action="store_true",
+                        help="also time the fused kernel and dequantize + GEMM at every M")
     args = parser.parse_args(argv)
 
     if args.plot:
@@ -297,7 +305,7 @@ def main(argv=None) -> int:
         print(f"qgemm.bench: nothing to measure here: {avail.reason}")
         return 0
     repack = repack_7b() if args.repack else None
-    results = run(args.models, args.m, args.methods)
+    results = run(args.models, args.m, args.methods, args.paths)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack)
     out = Path(args.out)

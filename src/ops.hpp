@@ -24,6 +24,12 @@ int pack_tiled_cuda(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, u
                     uint32_t* packed, uintptr_t stream);
 int pack_tc_fpx_cuda(const uint8_t* codes, int64_t N, int64_t K, int nbits, uint8_t* packed,
                      uintptr_t stream);
+// Checkpoint packings straight into int4_fragment (one pass, no unpacked codes):
+// AWQ qweight int32 [K, N/8]; GPTQ qweight int32 [K/8, N] with an optional act-order perm.
+int pack_int4_from_awq_cuda(const int32_t* qweight, int64_t N, int64_t K, uint32_t* packed,
+                            uintptr_t stream);
+int pack_int4_from_gptq_cuda(const int32_t* qweight, const int64_t* perm, int64_t N, int64_t K,
+                             uint32_t* packed, uintptr_t stream);
 
 // Tiled format -> dense [N, K] (row stride ldo) in fp16 (dtype 0) or bf16 (dtype 1):
 // w = (u - z) * s with scales / zeros [K / group_size, N]; zeros == nullptr means the

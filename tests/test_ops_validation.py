@@ -39,3 +39,21 @@ def test_linear_refuses_unknown_weight_type():
 def test_dense_path_table_is_printable():
     from qgemm import ops
     assert all(v is None or v > 0 for v in ops.DENSE_MIN_M.values())
+
+
+def test_prepack_awq_refuses_cpu_tensors():
+    qw = qgemm.quantize(torch.randn(128, 256, dtype=torch.float16), "uint4", 128)
+    qweight, qzeros, scales = qgemm.export_awq(qw)
+    with pytest.raises(ValueError, match="qweight.*CUDA"):
+        qgemm.prepack_awq(qweight, qzeros, scales, 128)
+    with pytest.raises(ValueError, match="qzeros.*shape"):
+        qgemm.prepack_awq(qweight, qzeros[:1], scales, 128)
+
+
+def test_prepack_gptq_refuses_cpu_tensors_and_bad_format():
+    qw = qgemm.quantize(torch.randn(128, 256, dtype=torch.float16), "uint4", 128)
+    gq, gz, gs, g_idx = qgemm.export_gptq(qw)
+    with pytest.raises(ValueError, match="qweight.*CUDA"):
+        qgemm.prepack_gptq(gq, gz, gs, 128, g_idx)
+    with pytest.raises(ValueError, match="checkpoint_format"):
+        qgemm.prepack_gptq(gq, gz, gs, 128, g_idx, checkpoint_format="gptq_v3")

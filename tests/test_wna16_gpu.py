@@ -202,3 +202,30 @@ def test_bad_inputs_are_refused_by_name():
         qgemm.prepack(_weight(128, 192, "int4", "int", 64, torch.float16), "cuda")
     with pytest.raises(ValueError, match="scheme"):
         qgemm.prepack(_weight(128, 256, "fp6_e3m2", "int", 128, torch.float16), "cuda")
+
+
+@pytest.mark.parametrize("group", [32, 128, -1])
+@pytest.mark.parametrize("act_order", [False, True])
+def test_prepack_from_checkpoint_equals_import_then_prepack(group, act_order):
+    # The one-pass repack (reading AWQ / GPTQ packing in the kernel) must give the same
+    # bytes as import + prepack, and the same products.
+    n, k = 192, 1024
+    qw = _weight(n, k, "uint4", "int", group, torch.float16)
+    qweight, qzeros, scales = qgemm.export_awq(qw)
+    a = qgemm.prepack_awq(qweight.cuda(), qzeros.cuda(), scales.cuda(), group)
+    b = qgemm.prepack(qgemm.import_awq(qweight, qzeros, scales, group), "cuda")
+    assert torch.equal(a.packed, b.packed) and torch.equal(a.scales, b.scales) and torch.equal(a.zeros, b.zeros)
+
+    g = qw.group_size
+    g_idx = None
+    if act_order and g != k:
+        g_idx = (torch.arange(k) // g)[torch.randperm(k, generator=torch.Generator().manual_seed(5))]
+        g_idx = g_idx.to(torch.int32)
+    gq, gz, gs, _ = qgemm.export_gptq(qw, checkpoint_format="gptq")
+    args = (gq, gz, gs, group, g_idx)
+    c = qgemm.prepack_gptq(*[t.cuda() if isinstance(t, torch.Tensor) else t for t in args])
+    d = qgemm.prepack(qgemm.import_gptq(*args), "cuda")
+    assert torch.equal(c.packed, d.packed) and torch.equal(c.zeros, d.zeros)
+    assert (c.perm is None) == (d.perm is None)
+    x = torch.randn(9, k, device="cuda", dtype=torch.float16)
+    assert torch.equal(qgemm.linear(x, c), qgemm.linear(x, d))

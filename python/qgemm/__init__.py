@@ -15,7 +15,7 @@ from qgemm.formats import (
     import_plain,
 )
 from qgemm.ops import linear, linear_t
-from qgemm.packed import PackedWeight, prepack
+from qgemm.packed import PackedWeight, prepack, prepack_awq, prepack_gptq
 from qgemm.quantized import QuantizedWeight
 from qgemm.reference.quantize import quantize
 from qgemm.schemes import SCHEMES, get_scheme
@@ -28,5 +28,5 @@ __all__ = [
     "KernelAvailability", "QuantizedWeight", "SCHEMES", "compiled_archs", "cuda_available",
     "export_awq", "export_gptq", "export_hqq", "export_plain", "get_scheme", "import_awq",
     "import_gptq", "import_hqq", "import_plain", "linear", "linear_t", "nn", "PackedWeight",
-    "prepack", "quantize",
+    "prepack", "prepack_awq", "prepack_gptq", "quantize",
 ]

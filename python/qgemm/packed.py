@@ -11,8 +11,11 @@ from typing import Optional
 
 import torch
 
+from qgemm import _ext
 from qgemm import kernel_format as kf
 from qgemm._validate import check_choice, fail
+from qgemm.formats.awq import awq_parts
+from qgemm.formats.gptq import gptq_parts
 from qgemm.quantized import QuantizedWeight
 
 # Weight kinds, as the C++ launcher numbers them (include/qgemm/gemm/wna16_launch.cuh).
@@ -90,3 +93,60 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
     n, k = qw.shape
     return PackedWeight(qw.scheme, _KIND[qw.scheme], n, k, qw.group_size, dtype, packed,
                         scales, zeros, perm)
+
+
+def _check_shape(fn: str, n: int, k: int, g: int) -> None:
+    if n % N_ALIGN:
+        fail(fn, "N", n, f"must be a multiple of {N_ALIGN}")
+    if k % K_ALIGN:
+        fail(fn, "K", k, f"must be a multiple of {K_ALIGN}")
+    if g not in GROUP_SIZES and g != k:
+        fail(fn, "group_size", g, f"must be one of {GROUP_SIZES} or K={k} (per-channel)")
+
+
+def _from_checkpoint(fn: str, qweight: torch.Tensor, n: int, k: int, g: int, zeros: torch.Tensor,
+                     scales: torch.Tensor, perm: Optional[torch.Tensor], dtype, launch) -> PackedWeight:
+    if not qweight.is_cuda:
+        fail(fn, "qweight", qweight.device, "must be on a CUDA device (import_* works anywhere)")
+    _ext.require_cuda(fn)
+    _check_shape(fn, n, k, g)
+    dtype = dtype or (scales.dtype if scales.dtype in ACT_DTYPES else torch.float16)
+    check_choice(fn, "dtype", dtype, ACT_DTYPES)
+    packed = torch.empty((k // 16, n // 64, 512), dtype=torch.uint8, device=qweight.device)
+    status = launch(packed)
+    if status != 0:
+        raise RuntimeError(f"qgemm.{fn}: repack kernel failed (status {status})")
+    return PackedWeight("uint4", KIND_UINT4, n, k, g, dtype, packed, scales.to(dtype).contiguous(),
+                        zeros.to(dtype).contiguous(), perm)
+
+
+def prepack_awq(qweight: torch.Tensor, qzeros: torch.Tensor, scales: torch.Tensor,
+                group_size: int, dtype: Optional[torch.dtype] = None) -> PackedWeight:
+    """AutoAWQ GEMM tensors on a CUDA device -> PackedWeight in one pass over the codes.
+
+    Same bytes as prepack(import_awq(...)), without materializing the unpacked codes:
+    the repack kernel reads AWQ's own packing.
+    """
+    fn = "prepack_awq"
+    k, n, g, zeros = awq_parts(fn, qweight, qzeros, scales, group_size)
+    return _from_checkpoint(
+        fn, qweight, n, k, g, zeros, scales, None, dtype,
+        lambda out: _ext.extension().pack_int4_from_awq_cuda(
+            qweight.data_ptr(), n, k, out.data_ptr(), _ext.current_stream()))
+
+
+def prepack_gptq(qweight: torch.Tensor, qzeros: torch.Tensor, scales: torch.Tensor,
+                 group_size: int, g_idx: Optional[torch.Tensor] = None, *,
+                 checkpoint_format: str = "gptq", dtype: Optional[torch.dtype] = None) -> PackedWeight:
+    """GPTQ tensors on a CUDA device -> PackedWeight in one pass (act-order included).
+
+    Same bytes as prepack(import_gptq(...)); the repack kernel reads GPTQ's packing.
+    """
+    fn = "prepack_gptq"
+    k, n, g, zeros, perm = gptq_parts(fn, qweight, qzeros, scales, group_size, g_idx,
+                                      checkpoint_format)
+    return _from_checkpoint(
+        fn, qweight, n, k, g, zeros, scales, perm, dtype,
+        lambda out: _ext.extension().pack_int4_from_gptq_cuda(
+            qweight.data_ptr(), 0 if perm is None else perm.data_ptr(), n, k, out.data_ptr(),
+            _ext.current_stream()))

@@ -62,6 +62,15 @@ PYBIND11_MODULE(_C, m) {
                                uintptr_t stream) {
     return pack_tc_fpx_cuda(ptr<const uint8_t>(codes), N, K, nbits, ptr<uint8_t>(packed), stream);
   });
+  m.def("pack_int4_from_awq_cuda", [](uintptr_t qweight, int64_t N, int64_t K, uintptr_t packed,
+                                      uintptr_t stream) {
+    return pack_int4_from_awq_cuda(ptr<const int32_t>(qweight), N, K, ptr<uint32_t>(packed), stream);
+  });
+  m.def("pack_int4_from_gptq_cuda", [](uintptr_t qweight, uintptr_t perm, int64_t N, int64_t K,
+                                       uintptr_t packed, uintptr_t stream) {
+    return pack_int4_from_gptq_cuda(ptr<const int32_t>(qweight), ptr<const int64_t>(perm), N, K,
+                                    ptr<uint32_t>(packed), stream);
+  });
   m.def("dequantize_tiled_cuda", [](int fmt, int dtype, uintptr_t packed, uintptr_t scales,
                                     uintptr_t zeros, float zero, int64_t N, int64_t K, int group_size,
                                     uintptr_t out, int64_t ldo, uintptr_t stream) {

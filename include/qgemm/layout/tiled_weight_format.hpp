@@ -57,11 +57,19 @@ struct TiledWeightFormat {
   // to q + 8, 0x80 maps int8 to q + 128, 0 keeps unsigned codes).
   CUTE_HOST_DEVICE static uint32_t pack_word(const uint8_t* codes, int64_t N, int64_t K,
                                              int64_t word, uint32_t xor_mask) {
+    return pack_word_from(
+        [&](int64_t n, int64_t k) { return uint32_t(codes[n * K + k]) ^ xor_mask; }, N, word);
+  }
+
+  // The same from any source of unsigned codes: code(n, k) -> code of W[n, k]. Lets the
+  // GPU repack read a checkpoint's own packing (AWQ, GPTQ) in the same pass.
+  template <class CodeOf>
+  CUTE_HOST_DEVICE static uint32_t pack_word_from(CodeOf&& code, int64_t N, int64_t word) {
     uint32_t out = 0;
     for (int v = 0; v < kValuesPerWord; ++v) {
       int64_t n, k;
       coords(word, v, N, n, k);
-      out |= ((uint32_t(codes[n * K + k]) ^ xor_mask) & kMask) << (Bits * v);
+      out |= (code(n, k) & kMask) << (Bits * v);
     }
     return out;
   }

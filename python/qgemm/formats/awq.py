@@ -22,11 +22,10 @@ AWQ_ORDER = (0, 2, 4, 6, 1, 3, 5, 7)
 AWQ_SCALE_DTYPES = (torch.float16, torch.bfloat16)
 
 
-def import_awq(
-    qweight: torch.Tensor, qzeros: torch.Tensor, scales: torch.Tensor, group_size: int
-) -> QuantizedWeight:
-    """A uint4 QuantizedWeight (integer zeros) from AutoAWQ GEMM tensors, on their device."""
-    fn = "import_awq"
+def awq_parts(fn: str, qweight: torch.Tensor, qzeros: torch.Tensor, scales: torch.Tensor,
+              group_size: int) -> tuple[int, int, int, torch.Tensor]:
+    """Validate AWQ tensors; return (K, N, group size, zeros [K/g, N] uint8). The codes
+    stay packed: import_awq unpacks them, qgemm.prepack_awq repacks them in one pass."""
     check_tensor(fn, "qweight", qweight, dtypes=(torch.int32,), ndim=2)
     check_nonempty(fn, "qweight", qweight)
     k, n = qweight.shape[0], qweight.shape[1] * 8
@@ -36,9 +35,15 @@ def import_awq(
                  device=device)
     check_tensor(fn, "scales", scales, dtypes=AWQ_SCALE_DTYPES, shape=(k // g, n),
                  device=device)
+    return k, n, g, unpack_int32(qzeros, dim=1, order=AWQ_ORDER)
 
+
+def import_awq(
+    qweight: torch.Tensor, qzeros: torch.Tensor, scales: torch.Tensor, group_size: int
+) -> QuantizedWeight:
+    """A uint4 QuantizedWeight (integer zeros) from AutoAWQ GEMM tensors, on their device."""
+    k, n, g, zeros = awq_parts("import_awq", qweight, qzeros, scales, group_size)
     codes = unpack_int32(qweight, dim=1, order=AWQ_ORDER)  # [K, N]
-    zeros = unpack_int32(qzeros, dim=1, order=AWQ_ORDER)  # [K/g, N]
     return QuantizedWeight(
         scheme="uint4",
         group_size=g,

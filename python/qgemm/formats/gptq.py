@@ -37,18 +37,10 @@ GPTQ_FORMATS = ("gptq", "gptq_v2")
 GPTQ_SCALE_DTYPES = (torch.float16, torch.bfloat16)
 
 
-def import_gptq(
-    qweight: torch.Tensor,
-    qzeros: torch.Tensor,
-    scales: torch.Tensor,
-    group_size: int,
-    g_idx: torch.Tensor | None = None,
-    *,
-    checkpoint_format: str = "gptq",
-) -> QuantizedWeight:
-    """A uint4 QuantizedWeight (integer zeros, perm for act-order) from GPTQ tensors,
-    on their device. group_size -1 means per-channel."""
-    fn = "import_gptq"
+def gptq_parts(fn: str, qweight: torch.Tensor, qzeros: torch.Tensor, scales: torch.Tensor,
+               group_size: int, g_idx: torch.Tensor | None, checkpoint_format: str):
+    """Validate GPTQ tensors; return (K, N, group size, zeros [K/g, N] uint8 with the
+    checkpoint's convention undone, perm or None). The codes stay packed."""
     check_choice(fn, "checkpoint_format", checkpoint_format, GPTQ_FORMATS)
     check_tensor(fn, "qweight", qweight, dtypes=(torch.int32,), ndim=2)
     check_nonempty(fn, "qweight", qweight)
@@ -65,13 +57,28 @@ def import_gptq(
     if g_idx is not None:
         check_tensor(fn, "g_idx", g_idx, dtypes=(torch.int32,), shape=(k,), device=device)
         perm = _perm_from_g_idx(fn, g_idx.long(), g)
-
-    codes = unpack_int32(qweight, dim=0).t()  # [N, K], input-channel order
-    if perm is not None:
-        codes = codes[:, perm]
     zeros = unpack_int32(qzeros, dim=1)  # [K/g, N]
     if checkpoint_format == "gptq":
         zeros = (zeros + 1) & 0xF
+    return k, n, g, zeros, perm
+
+
+def import_gptq(
+    qweight: torch.Tensor,
+    qzeros: torch.Tensor,
+    scales: torch.Tensor,
+    group_size: int,
+    g_idx: torch.Tensor | None = None,
+    *,
+    checkpoint_format: str = "gptq",
+) -> QuantizedWeight:
+    """A uint4 QuantizedWeight (integer zeros, perm for act-order) from GPTQ tensors,
+    on their device. group_size -1 means per-channel."""
+    k, n, g, zeros, perm = gptq_parts("import_gptq", qweight, qzeros, scales, group_size, g_idx,
+                                      checkpoint_format)
+    codes = unpack_int32(qweight, dim=0).t()  # [N, K], input-channel order
+    if perm is not None:
+        codes = codes[:, perm]
     return QuantizedWeight(
         scheme="uint4",
         group_size=g,

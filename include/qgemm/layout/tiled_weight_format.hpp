@@ -35,12 +35,19 @@ struct TiledWeightFormat {
 
   // Where value `v` (0 .. kValuesPerWord-1) of global word `word` lives in W[N, K].
   CUTE_HOST_DEVICE static void coords(int64_t word, int v, int64_t N, int64_t& n, int64_t& k) {
-    const int64_t tile = word / kWordsPerTile;
-    const int s = static_cast<int>(word % kWordsPerTile) * kValuesPerWord + v;
-    const int off = StorageToTile{}(s);
-    const int64_t tiles_n = N / TileN;
-    n = (tile % tiles_n) * TileN + off % TileN;
-    k = (tile / tiles_n) * TileK + off / TileN;
+    int64_t n0, k0;
+    tile_origin(word, N, n0, k0);
+    const int off = StorageToTile{}(static_cast<int>(word % kWordsPerTile) * kValuesPerWord + v);
+    n = n0 + off % TileN;
+    k = k0 + off / TileN;
+  }
+
+  // The (n, k) of the first element of the tile holding `word`: the only runtime
+  // division, done once per word by the packers (the in-tile part is a static layout).
+  CUTE_HOST_DEVICE static void tile_origin(int64_t word, int64_t N, int64_t& n0, int64_t& k0) {
+    const int64_t tile = word / kWordsPerTile, tiles_n = N / TileN;
+    n0 = (tile % tiles_n) * TileN;
+    k0 = (tile / tiles_n) * TileK;
   }
 
   // The inverse of coords: which word, and which value in it, holds W[n, k]. The
@@ -65,11 +72,13 @@ struct TiledWeightFormat {
   // GPU repack read a checkpoint's own packing (AWQ, GPTQ) in the same pass.
   template <class CodeOf>
   CUTE_HOST_DEVICE static uint32_t pack_word_from(CodeOf&& code, int64_t N, int64_t word) {
+    int64_t n0, k0;
+    tile_origin(word, N, n0, k0);
+    const int s0 = static_cast<int>(word % kWordsPerTile) * kValuesPerWord;
     uint32_t out = 0;
     for (int v = 0; v < kValuesPerWord; ++v) {
-      int64_t n, k;
-      coords(word, v, N, n, k);
-      out |= (code(n, k) & kMask) << (Bits * v);
+      const int off = StorageToTile{}(s0 + v);
+      out |= (code(n0 + off % TileN, k0 + off / TileN) & kMask) << (Bits * v);
     }
     return out;
   }

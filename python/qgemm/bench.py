@@ -312,6 +312,9 @@ def main(argv=None) -> int:
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack)
     out = Path(args.out)
     out.write_text(json.dumps(record, indent=1))
+    if not results:
+        print(f"device {record['device']}, commit {record['commit']}; wrote {out}")
+        return 0
     print(table(results))
     print(f"\ndevice {record['device']}, commit {record['commit']}, {record['date']}; wrote {out}")
     if plot(results, out.with_suffix(".png")):

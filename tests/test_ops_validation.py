@@ -57,3 +57,18 @@ def test_prepack_gptq_refuses_cpu_tensors_and_bad_format():
         qgemm.prepack_gptq(gq, gz, gs, 128, g_idx)
     with pytest.raises(ValueError, match="checkpoint_format"):
         qgemm.prepack_gptq(gq, gz, gs, 128, g_idx, checkpoint_format="gptq_v3")
+
+
+@pytest.mark.skipif(not hasattr(qgemm._ext._C, "wna16_plan"), reason="built without the CUDA kernels")
+def test_dispatch_table_names_a_plan_for_every_shape(monkeypatch):
+    # The plan is host code: it can be printed on a machine without a GPU.
+    from qgemm import ops
+    monkeypatch.setattr(ops, "_num_sms", lambda index: 132)
+    monkeypatch.setattr(ops, "dense_min_m", lambda device: 1024)
+    lines = ops.dispatch_table(device="cuda:0").splitlines()
+    assert len(lines) == 12  # 6 M values x 2 shapes
+    for line in lines:
+        m = int(line.split()[0][2:])
+        assert ("dense" in line) == (m >= 1024), line
+        assert ("splits=" in line) == (m < 1024), line
+    assert "decode" in lines[0]

@@ -29,7 +29,7 @@ def _pack(scheme: str, qw) -> str:
     if scheme in _KERNEL_FORMAT:
         return f"{_KERNEL_FORMAT[scheme](qw.qdata).numel()} B"
     info = SCHEMES[scheme]
-    if getattr(info, "ebits", None) and info.bits <= 6:
+    if info.is_fpx:
         return f"{kernel_format.pack_tc_fpx(qw.qdata, info.bits).numel()} B"
     return "-"
 

@@ -18,11 +18,11 @@ import torch
 
 from qgemm import _ext
 from qgemm._validate import check_tensor, fail
-from qgemm.packed import ACT_DTYPES, KIND_INT4, KIND_INT8, PackedWeight, prepack
+from qgemm.packed import ACT_DTYPES, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWeight, prepack
 from qgemm.quantized import QuantizedWeight
 
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
-_FORMAT_OF_KIND = {KIND_INT4: 0, 1: 0, KIND_INT8: 1}  # kind -> kernel_format tiled format
+_FORMAT_OF_KIND = {KIND_INT4: 0, KIND_UINT4: 0, KIND_INT8: 1}  # kind -> kernel_format tiled format
 _CONST_ZERO = {KIND_INT4: 8.0, KIND_INT8: 128.0}       # stored offset of symmetric codes
 
 # From this many rows on, dequantizing W to a 16-bit matrix and running torch's GEMM

@@ -1,0 +1,28 @@
+"""The command-line entries run everywhere: on a machine without a GPU they say so and
+exit 0 (GPU machines run them for real: README, benchmarks/results/)."""
+import subprocess
+import sys
+
+import pytest
+
+import qgemm
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_info_quantizes_every_scheme():
+    res = _run("qgemm", "--n", "128", "--k", "256")
+    assert res.returncode == 0, res.stderr
+    for scheme in ("int4", "uint4", "int8", "fp6_e3m2", "fp4_e2m1", "fp8_e4m3"):
+        assert scheme in res.stdout
+    assert "CUDA kernels" in res.stdout
+
+
+@pytest.mark.skipif(bool(qgemm.cuda_available()), reason="runs for real on a GPU machine")
+@pytest.mark.parametrize("args", [("qgemm", "demo"), ("qgemm.bench", "--models", "llama3-8b")])
+def test_gpu_entries_exit_cleanly_without_kernels(args):
+    res = _run(*args)
+    assert res.returncode == 0, res.stderr
+    assert qgemm.cuda_available().reason in res.stdout

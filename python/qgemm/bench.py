@@ -81,9 +81,8 @@ class _Method:
         self.build, self.call = build, call
 
 
-def _methods(paths=()):
+def _methods():
     import qgemm
-    from qgemm import ops
 
     def dense(dtype):
         return _Method(f"cublas_{_short(dtype)}", dtype, 2.0,
@@ -111,33 +110,35 @@ def _methods(paths=()):
         return _Method("torch_int8pack_bf16", torch.bfloat16, 1.0,
                        build, lambda x, w: torch._weight_int8pack_mm(x, w[0], w[1]), max_m=64)
 
-    def ours(scheme, group, dtype, path=None):
-        def build(w):
-            return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype)
-        bits = 8 if scheme == "int8" else 4
-        # 16-bit scale (and zero for uint4) per group; per-channel adds next to nothing
-        extra = 0.0 if group <= 0 else 2 / group * (2 if scheme == "uint4" else 1)
-        def call(x, w):
-            ops.FORCE_PATH = path
-            try:
-                return qgemm.linear(x, w)
-            finally:
-                ops.FORCE_PATH = None
-        suffix = f"_{path}" if path else ""
-        return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
-                       dtype, bits / 8 + extra, build, call)
-
-    if paths:
-        return [ours("int4", 128, torch.float16, p) for p in paths]
     return [dense(torch.float16), dense(torch.bfloat16), tinygemm(), int8pack(),
-            ours("int4", 128, torch.float16), ours("int4", 128, torch.bfloat16),
-            ours("uint4", 128, torch.float16), ours("int8", -1, torch.float16),
-            ours("int8", -1, torch.bfloat16)]
+            _ours("int4", 128, torch.float16), _ours("int4", 128, torch.bfloat16),
+            _ours("uint4", 128, torch.float16), _ours("int8", -1, torch.float16),
+            _ours("int8", -1, torch.bfloat16)]
 
 
 def _path_methods():
     """Both paths of the large-M dispatch, to set ops.DENSE_MIN_M by measurement."""
-    return [m for m in _methods(paths=("fused", "dense")) if m.name.endswith(("_fused", "_dense"))]
+    return [_ours("int4", 128, torch.float16, path) for path in ("fused", "dense")]
+
+
+def _ours(scheme, group, dtype, path=None):
+    import qgemm
+    from qgemm import ops
+
+    def build(w):
+        return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype)
+    bits = 8 if scheme == "int8" else 4
+    # 16-bit scale (and zero for uint4) per group; per-channel adds next to nothing
+    extra = 0.0 if group <= 0 else 2 / group * (2 if scheme == "uint4" else 1)
+    def call(x, w):
+        ops.FORCE_PATH = path
+        try:
+            return qgemm.linear(x, w)
+        finally:
+            ops.FORCE_PATH = None
+    suffix = f"_{path}" if path else ""
+    return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
+                   dtype, bits / 8 + extra, build, call)
 
 
 def _short(dtype):
@@ -182,7 +183,7 @@ def table(results) -> str:
     for model in dict.fromkeys(r["model"] for r in results):
         rows = [r for r in results if r["model"] == model]
         ms = sorted(dict.fromkeys(r["m"] for r in rows))
-        base = {(r["m"], r["method"].split("_")[-1]): r["us"] for r in rows if r["method"].startswith("cublas")}
+        base = {(r["m"], _dtype_tag(r["method"])): r["us"] for r in rows if r["method"].startswith("cublas")}
         lines.append(f"\n{model}: summed us over its 4 linears (GB/s of weights | TFLOP/s | x cuBLAS same dtype)")
         lines.append(f"| method | " + " | ".join(f"M={m}" for m in ms) + " |")
         lines.append("|---|" + "---|" * len(ms))
@@ -193,7 +194,7 @@ def table(results) -> str:
                 if math.isnan(r["us"]):
                     cells.append("not run")
                     continue
-                ref = base.get((m, method.split("_")[-1] if method.startswith("cublas") else _dtype_tag(method)))
+                ref = base.get((m, _dtype_tag(method)))
                 speed = f" | {ref / r['us']:.2f}x" if ref else ""
                 cells.append(f"{r['us']:.0f} ({r['gbps']:.0f} GB/s | {r['tflops']:.0f}{speed})")
             lines.append(f"| {method} | " + " | ".join(cells) + " |")

@@ -57,17 +57,23 @@ class PackedWeight:
         return sum(x.numel() * x.element_size() for x in t)
 
 
+def _check_shape(fn: str, n: int, k: int, g: int,
+                 n_arg: str = "N", k_arg: str = "K", g_arg: str = "group_size") -> None:
+    """The kernels' alignment rule, named after the caller's own arguments."""
+    if n % N_ALIGN:
+        fail(fn, n_arg, n, f"must be a multiple of {N_ALIGN}")
+    if k % K_ALIGN:
+        fail(fn, k_arg, k, f"must be a multiple of {K_ALIGN}")
+    if g not in GROUP_SIZES and g != k:
+        fail(fn, g_arg, g, f"must be one of {GROUP_SIZES} or K={k} (per-channel)")
+
+
 def check_packable(fn: str, qw: QuantizedWeight) -> None:
     if not isinstance(qw, QuantizedWeight):
         fail(fn, "qw", type(qw).__name__, "must be a qgemm.QuantizedWeight")
     check_choice(fn, "qw.scheme", qw.scheme, tuple(_KIND))
     n, k = qw.shape
-    if n % N_ALIGN:
-        fail(fn, "N (qw.shape[0])", n, f"must be a multiple of {N_ALIGN}")
-    if k % K_ALIGN:
-        fail(fn, "K (qw.shape[1])", k, f"must be a multiple of {K_ALIGN}")
-    if qw.group_size not in GROUP_SIZES and qw.group_size != k:
-        fail(fn, "qw.group_size", qw.group_size, f"must be one of {GROUP_SIZES} or K={k} (per-channel)")
+    _check_shape(fn, n, k, qw.group_size, "N (qw.shape[0])", "K (qw.shape[1])", "qw.group_size")
 
 
 def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = None) -> PackedWeight:
@@ -93,15 +99,6 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
     n, k = qw.shape
     return PackedWeight(qw.scheme, _KIND[qw.scheme], n, k, qw.group_size, dtype, packed,
                         scales, zeros, perm)
-
-
-def _check_shape(fn: str, n: int, k: int, g: int) -> None:
-    if n % N_ALIGN:
-        fail(fn, "N", n, f"must be a multiple of {N_ALIGN}")
-    if k % K_ALIGN:
-        fail(fn, "K", k, f"must be a multiple of {K_ALIGN}")
-    if g not in GROUP_SIZES and g != k:
-        fail(fn, "group_size", g, f"must be one of {GROUP_SIZES} or K={k} (per-channel)")
 
 
 def _from_checkpoint(fn: str, qweight: torch.Tensor, n: int, k: int, g: int, zeros: torch.Tensor,

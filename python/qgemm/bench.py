@@ -185,7 +185,7 @@ def table(results) -> str:
         ms = sorted(dict.fromkeys(r["m"] for r in rows))
         base = {(r["m"], _dtype_tag(r["method"])): r["us"] for r in rows if r["method"].startswith("cublas")}
         lines.append(f"\n{model}: summed us over its 4 linears (GB/s of weights | TFLOP/s | x cuBLAS same dtype)")
-        lines.append(f"| method | " + " | ".join(f"M={m}" for m in ms) + " |")
+        lines.append("| method | " + " | ".join(f"M={m}" for m in ms) + " |")
         lines.append("|---|" + "---|" * len(ms))
         for method in dict.fromkeys(r["method"] for r in rows):
             cells = []

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "qgemm/gemm/scaled_mm_params.hpp"
+
 namespace qgemm::ops {
 
 enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1 };
@@ -47,5 +49,18 @@ int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void*
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                     size_t workspace_bytes, int num_sms, uintptr_t stream);
+
+// ---------------------------------------------------------------- W8A8 GEMM
+
+// Which kernel family runs a W8A8 GEMM: the best one for the current device, or one
+// forced (tests and benchmarks). sm90: wgmma (built for 90a, runs on sm_90 only);
+// sm80: mma.sync (int8 on sm_80+, fp8 on sm_89+).
+enum class ScaledMmPath : int { kAuto = 0, kSm80 = 1, kSm90 = 2 };
+
+// The family `path` resolves to on the current device, or -1 if none can run `operand`.
+int scaled_mm_resolve_path(int path, int operand);
+size_t scaled_mm_workspace_bytes(const ScaledMmParams& p, int path);
+std::string scaled_mm_plan_string(const ScaledMmParams& p, int path);
+int scaled_mm_cuda(const ScaledMmParams& p, int path, uintptr_t stream);
 
 }  // namespace qgemm::ops

@@ -27,6 +27,12 @@ T* ptr(uintptr_t p) {
 
 }  // namespace
 
+#if QGEMM_WITH_CUDA_KERNELS
+namespace qgemm::ops {
+void bind_scaled_mm(py::module_& m);  // bindings/scaled_mm.cpp
+}  // namespace qgemm::ops
+#endif
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "qgemm C++ extension (no libtorch link)";
   m.attr("cuda_kernels") = bool(QGEMM_WITH_CUDA_KERNELS);
@@ -77,6 +83,7 @@ PYBIND11_MODULE(_C, m) {
     return dequantize_tiled_cuda(TiledFormat(fmt), dtype, ptr<const void>(packed), ptr<const void>(scales),
                                  ptr<const void>(zeros), zero, N, K, group_size, ptr<void>(out), ldo, stream);
   });
+  bind_scaled_mm(m);
   m.def("wna16_workspace_bytes", &wna16_workspace_bytes);
   m.def("wna16_plan", &wna16_plan_string);
   m.def("wna16_gemm", [](int dtype, int kind, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,

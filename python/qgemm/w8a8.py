@@ -1,0 +1,186 @@
+"""W8A8 GEMM: int8 x int8 or fp8 e4m3 x e4m3 on the tensor cores, scales in the epilogue.
+
+    out[M, N] = a_scale * b_scale * (a_q @ b_q.T - azp * colsum(b_q)) + bias
+
+scaled_mm() validates here, in Python, then calls the custom op qgemm::scaled_mm, which
+passes data pointers, sizes and torch's current stream to the extension (no libtorch
+link, no host sync, CUDA-graph safe). The math, the scale shapes and the reference are
+in qgemm.reference.scaled_mm; the kernel table in include/qgemm/gemm/scaled_mm_dispatch.hpp.
+
+Kernel families: sm90 (CUTLASS 3.x wgmma, built for 90a, sm_90 devices) and sm80
+(mma.sync: int8 on sm_80+, fp8 on sm_89+). The best one for the device runs unless
+FORCE_PATH names one.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+import torch
+
+from qgemm import _ext
+from qgemm._validate import check_choice, check_tensor, fail
+
+CODE_DTYPES = (torch.int8, torch.float8_e4m3fn)
+OUT_DTYPES = (torch.float16, torch.bfloat16)
+_OPERAND = {torch.int8: 0, torch.float8_e4m3fn: 1}
+_OUT = {torch.float16: 0, torch.bfloat16: 1}
+_PATHS = {None: 0, "sm80": 1, "sm90": 2}
+_PER_TENSOR_SHAPES = ((), (1,), (1, 1))
+_STATUS = {1: "invalid argument", 2: "unsupported configuration", 3: "workspace too small",
+           4: "CUDA error"}
+
+# Tests and benchmarks pin a kernel family ("sm80" / "sm90") or a row of its dispatch
+# table (an index); None lets the table decide.
+FORCE_PATH: Optional[str] = None
+FORCE_CONFIG: Optional[int] = None
+
+
+@functools.lru_cache(maxsize=None)
+def _num_sms(device_index: int) -> int:
+    return torch.cuda.get_device_properties(device_index).multi_processor_count
+
+
+def _device_index(t: torch.Tensor) -> int:
+    return t.device.index if t.device.index is not None else torch.cuda.current_device()
+
+
+def _new(shape, dtype, device) -> torch.Tensor:
+    from qgemm import ops  # POISON_OUTPUTS lives there, shared by every op
+    return ops._new(shape, dtype, device)
+
+
+def _config() -> int:
+    return -1 if FORCE_CONFIG is None else int(FORCE_CONFIG)
+
+
+# --------------------------------------------------------------------------- custom op
+@torch.library.custom_op("qgemm::scaled_mm", mutates_args=(), device_types="cuda")
+def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_scale: torch.Tensor,
+                 out_dtype: torch.dtype, bias: Optional[torch.Tensor], azp: Optional[torch.Tensor],
+                 b_colsum: Optional[torch.Tensor], path: int, config: int) -> torch.Tensor:
+    """The kernel call; arguments already validated by scaled_mm()."""
+    ext = _ext.extension()
+    m, k = a_q.shape
+    n = b_q.shape[0]
+    out = _new((m, n), out_dtype, a_q.device)
+    if m == 0:
+        return out
+    sms = _num_sms(_device_index(a_q))
+    operand, out_code = _OPERAND[a_q.dtype], _OUT[out_dtype]
+    ws_bytes = ext.scaled_mm_workspace_bytes(m, n, k, operand, out_code, azp is not None, sms, path,
+                                              config)
+    ws = torch.empty((max(ws_bytes, 1),), dtype=torch.uint8, device=a_q.device)
+
+    def ptr(t):
+        return 0 if t is None else t.data_ptr()
+
+    status = ext.scaled_mm(
+        operand, out_code, a_q.data_ptr(), a_q.stride(0), b_q.data_ptr(), b_q.stride(0),
+        a_scale.data_ptr(), a_scale.numel() != 1, b_scale.data_ptr(), b_scale.numel() != 1,
+        ptr(bias), ptr(azp), azp is not None and azp.numel() != 1, ptr(b_colsum),
+        out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
+        config, _ext.current_stream())
+    if status != 0:
+        raise RuntimeError(f"qgemm.scaled_mm: kernel launch failed: {_STATUS.get(status, status)} "
+                           f"(M={m}, N={n}, K={k}, {a_q.dtype} -> {out_dtype})")
+    return out
+
+
+@scaled_mm_op.register_fake
+def _(a_q, b_q, a_scale, b_scale, out_dtype, bias, azp, b_colsum, path, config):
+    return a_q.new_empty((a_q.shape[0], b_q.shape[0]), dtype=out_dtype)
+
+
+# --------------------------------------------------------------------------- public API
+def _check_vector(fn: str, arg: str, t, device, per_element_shape: tuple, dtype) -> None:
+    check_tensor(fn, arg, t, dtypes=(dtype,), device=device)
+    shape = tuple(t.shape)
+    if shape not in _PER_TENSOR_SHAPES + (per_element_shape,):
+        allowed = ", ".join(str(list(s)) for s in _PER_TENSOR_SHAPES + (per_element_shape,))
+        fail(fn, arg, f"shape {shape}", f"must have one of the shapes {allowed}")
+
+
+def resolve_path(operand: torch.dtype, device=None) -> str:
+    """The kernel family that serves `operand` on `device` ("sm80" or "sm90"), or a
+    RuntimeError saying why none can."""
+    _ext.require_cuda("scaled_mm")
+    with torch.cuda.device(device):
+        got = _ext.extension().scaled_mm_resolve_path(_PATHS[FORCE_PATH], _OPERAND[operand])
+    if got < 0:
+        major, minor = torch.cuda.get_device_capability(device)
+        need = ("sm_90 with a 90a build" if FORCE_PATH == "sm90" else
+                "sm_89+ (fp8 tensor cores)" if operand == torch.float8_e4m3fn else "sm_80+")
+        raise RuntimeError(f"qgemm.scaled_mm: no {operand} kernel for sm_{major}{minor} "
+                           f"(path {FORCE_PATH or 'auto'} needs {need}); compiled for "
+                           f"{_ext.compiled_archs()}")
+    return {1: "sm80", 2: "sm90"}[got]
+
+
+def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_scale: torch.Tensor,
+              out_dtype: torch.dtype, bias: Optional[torch.Tensor] = None,
+              azp: Optional[torch.Tensor] = None,
+              b_colsum: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """out [M, N] = a_scale * b_scale * (a_q @ b_q.T - azp * colsum(b_q)) + bias.
+
+    a_q [M, K], b_q [N, K]: both int8 or both float8_e4m3fn, contiguous, on one CUDA
+    device; K % 16 == 0 and N % 8 == 0; any M >= 0.
+    a_scale: float32 per tensor ([], [1], [1, 1]) or per token [M, 1].
+    b_scale: float32 per tensor or per channel [1, N].
+    out_dtype: torch.float16 or torch.bfloat16. bias: [N] in out_dtype.
+    azp (int8 only): int32 activation zero point, per tensor or per token [M, 1].
+    b_colsum: int32 [1, N] = b_q.sum(1); computed here when azp is given without it
+    (pass it precomputed: that sum reads all of b_q). Accumulation is int32 (int8) or
+    fp32 (fp8); the scales are applied once, in the kernel's epilogue.
+    """
+    fn = "scaled_mm"
+    check_tensor(fn, "a_q", a_q, dtypes=CODE_DTYPES, ndim=2)
+    dev = a_q.device
+    if dev.type != "cuda":
+        fail(fn, "a_q", dev, "must be on a CUDA device")
+    check_tensor(fn, "b_q", b_q, dtypes=(a_q.dtype,), ndim=2, device=dev)
+    m, k = a_q.shape
+    n = b_q.shape[0]
+    if b_q.shape[1] != k:
+        fail(fn, "b_q", f"shape {tuple(b_q.shape)}", f"must be [N, K] with K = {k} (a_q's K)")
+    if k == 0 or k % 16:
+        fail(fn, "a_q", f"K = {k}", "must have K a positive multiple of 16")
+    if n == 0 or n % 8:
+        fail(fn, "b_q", f"N = {n}", "must have N a positive multiple of 8")
+    for arg, t in (("a_q", a_q), ("b_q", b_q)):
+        if t.data_ptr() % 16:
+            fail(fn, arg, f"data_ptr {t.data_ptr():#x}", "must be 16-byte aligned")
+    _check_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
+    _check_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
+    check_choice(fn, "out_dtype", out_dtype, OUT_DTYPES)
+    if bias is not None:
+        check_tensor(fn, "bias", bias, dtypes=(out_dtype,), shape=(n,), device=dev)
+    if azp is None and b_colsum is not None:
+        fail(fn, "b_colsum", "a tensor", "must be None when azp is None")
+    if azp is not None:
+        if a_q.dtype != torch.int8:
+            fail(fn, "azp", "a tensor", "must be None for float8_e4m3fn operands")
+        _check_vector(fn, "azp", azp, dev, (m, 1), torch.int32)
+        if b_colsum is None:
+            b_colsum = b_q.sum(dim=1, dtype=torch.int32).view(1, n)
+        check_tensor(fn, "b_colsum", b_colsum, dtypes=(torch.int32,), shape=(1, n), device=dev)
+    path = resolve_path(a_q.dtype, dev)
+    return scaled_mm_op(a_q, b_q, a_scale, b_scale, out_dtype, bias, azp, b_colsum,
+                        _PATHS[path], _config())
+
+
+def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
+                   operand: torch.dtype = torch.int8, out_dtype: torch.dtype = torch.bfloat16,
+                   device=None) -> str:
+    """The kernel each (M, N, K) gets on `device`, as the dispatch table decides."""
+    dev = torch.device(device or "cuda")
+    path = resolve_path(operand, dev)
+    sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
+    ext = _ext.extension()
+    lines = []
+    for n, k in shapes:
+        for m in ms:
+            plan = ext.scaled_mm_plan(m, n, k, _OPERAND[operand], _OUT[out_dtype], False, sms,
+                                      _PATHS[path], _config())
+            lines.append(f"M={m:<5} N={n:<6} K={k:<6} {plan}")
+    return "\n".join(lines)

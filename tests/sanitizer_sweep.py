@@ -34,8 +34,49 @@ def main() -> int:
                 print(f"{dtype} {scheme}/{zp} g{group} m={m}: rel err {err:.2e} {'ok' if ok else 'FAIL'}")
             g = torch.randn(3, n, device="cuda").to(dtype)
             qgemm.linear_t(g, pw)
+    bad += scaled_mm_sweep()
     torch.cuda.synchronize()
     return 1 if bad else 0
+
+
+def scaled_mm_sweep() -> int:
+    """Every W8A8 family and table row once, int8 (with azp) and fp8, tails in M and N."""
+    from qgemm import w8a8
+    from qgemm.reference.scaled_mm import scaled_mm as ref
+
+    bad = 0
+    for path in ("sm90", "sm80"):
+        w8a8.FORCE_PATH = path
+        try:
+            w8a8.resolve_path(torch.int8)
+        except RuntimeError as exc:
+            print(f"scaled_mm {path}: skipped ({exc})")
+            continue
+        for config in range(8):
+            w8a8.FORCE_CONFIG = config
+            if "no row" in w8a8.dispatch_table(ms=(1,), shapes=((64, 64),)):
+                break
+            for dtype in (torch.int8, torch.float8_e4m3fn):
+                for m, n, k in ((1, 72, 256), (33, 200, 528)):
+                    if dtype == torch.int8:
+                        a = torch.randint(-128, 128, (m, k), dtype=dtype, device="cuda")
+                        b = torch.randint(-127, 128, (n, k), dtype=dtype, device="cuda")
+                        kw = dict(azp=torch.randint(-9, 9, (m, 1), dtype=torch.int32, device="cuda"))
+                    else:
+                        a = torch.randn(m, k, device="cuda").to(dtype)
+                        b = torch.randn(n, k, device="cuda").to(dtype)
+                        kw = {}
+                    args = (a, b, torch.rand(m, 1, device="cuda"), torch.rand(1, n, device="cuda"),
+                            torch.bfloat16)
+                    kw["bias"] = torch.randn(n, device="cuda").to(torch.bfloat16)
+                    out, want = w8a8.scaled_mm(*args, **kw).double(), ref(*args, **kw).double()
+                    err = ((out - want).norm() / want.norm()).item()
+                    ok = err < 3e-3
+                    bad += not ok
+                    print(f"scaled_mm {path} row {config} {dtype} m={m} n={n} k={k}: rel err "
+                          f"{err:.2e} {'ok' if ok else 'FAIL'}")
+    w8a8.FORCE_PATH = w8a8.FORCE_CONFIG = None
+    return bad
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Side by side, in one process, on the same shapes and inputs: cuBLAS fp16 and bf16
 (torch.nn.functional.linear), torch's tinygemm int4 (`_weight_int4pack_mm`, bf16, g128),
 torch's `_weight_int8pack_mm` (bf16, per-channel), and qgemm W4A16 (int4 and uint4, g128)
-and W8A16 (int8 per-channel) in fp16 and bf16. Shapes: the four linears of one
+and W8A16 (int8 per-channel) in fp16 and bf16; W8A8 int8 and fp8 (whole op with the
+activation quantization, and the GEMM alone) beside torch `_int_mm` and row-wise
+`_scaled_mm` with torch's own activation quantization. Shapes: the four linears of one
 Llama-3-70B or Llama-3-8B layer; times are summed over the four, in microseconds.
 
 Timing: each measurement is a CUDA graph of many calls, replayed several times; the
@@ -75,9 +77,10 @@ def _time_us(fn, budget_ms: float = 60.0) -> float:
 class _Method:
     """One way to compute y = x @ W^T for a shape: builds rotated weights, then calls."""
 
-    def __init__(self, name, dtype, bytes_per_weight, build, call, max_m=1 << 30):
+    def __init__(self, name, dtype, bytes_per_weight, build, call, max_m=1 << 30, min_m=1):
         self.name, self.dtype, self.bytes_per_weight = name, dtype, bytes_per_weight
         self.max_m = max_m  # larger M is not measured (a baseline that takes seconds there)
+        self.min_m = min_m  # smaller M is not measured (torch._int_mm refuses M <= 16)
         self.build, self.call = build, call
 
 
@@ -141,14 +144,77 @@ def _ours(scheme, group, dtype, path=None):
                    dtype, bits / 8 + extra, build, call)
 
 
+def _w8a8_methods():
+    """W8A8 int8 and fp8, bf16 activations and output: qgemm's whole op (per-token
+    activation quantization kernel + scaled_mm) and its GEMM alone, beside torch's
+    `_int_mm` and row-wise `_scaled_mm` with the same quantization written in torch."""
+    from qgemm.reference import activation_quant as ref
+    from qgemm.w8a8 import scaled_mm
+
+    bf16 = torch.bfloat16
+
+    def weights(kind):
+        def build(w):
+            q, s = (ref.quantize_per_token_int8(w)[:2] if kind == "int8"
+                    else ref.quantize_per_token_fp8(w))
+            return q.contiguous(), s.view(1, -1).contiguous()
+        return build
+
+    def quant_ours(kind, x):
+        from qgemm import activation_quant as aq
+        return aq.quantize_per_token_int8(x)[:2] if kind == "int8" else aq.quantize_per_token_fp8(x)
+
+    def quant_torch(kind, x):
+        xf = x.float()
+        amax = xf.abs().amax(dim=-1, keepdim=True).clamp(min=1e-12)
+        if kind == "int8":
+            s = amax / 127
+            return torch.round(xf / s).clamp(-127, 127).to(torch.int8), s
+        s = amax / 448
+        return (xf / s).clamp(-448, 448).to(torch.float8_e4m3fn), s
+
+    def whole_op(kind):
+        def call(x, w):
+            q, s = quant_ours(kind, x)
+            return scaled_mm(q, w[0], s, w[1], bf16)
+        return _Method(f"qgemm_w8a8_{kind}_bf16", bf16, 1.0, weights(kind), call)
+
+    def gemm_only(kind):
+        cache = {}
+        def call(x, w):  # activations quantized once, outside the timed graph
+            key = (x.data_ptr(), x.shape)
+            if key not in cache:
+                cache.clear()
+                cache[key] = quant_ours(kind, x)
+            q, s = cache[key]
+            return scaled_mm(q, w[0], s, w[1], bf16)
+        return _Method(f"qgemm_w8a8_{kind}_gemm_only_bf16", bf16, 1.0, weights(kind), call)
+
+    def torch_int8():
+        def call(x, w):
+            q, s = quant_torch("int8", x)
+            return (torch._int_mm(q, w[0].t()).float() * s * w[1]).to(bf16)
+        return _Method("torch_w8a8_int8_bf16", bf16, 1.0, weights("int8"), call, min_m=17)
+
+    def torch_fp8():
+        def call(x, w):
+            q, s = quant_torch("fp8", x)
+            return torch._scaled_mm(q, w[0].t(), scale_a=s, scale_b=w[1], out_dtype=bf16,
+                                    use_fast_accum=True)
+        return _Method("torch_scaled_mm_fp8_rowwise_bf16", bf16, 1.0, weights("fp8"), call)
+
+    return [whole_op("int8"), whole_op("fp8"), gemm_only("int8"), gemm_only("fp8"),
+            torch_int8(), torch_fp8()]
+
+
 def _short(dtype):
     return {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
 
-def run(models, m_values, methods_filter=None, paths=False):
+def run(models, m_values, methods_filter=None, paths=False, w8a8=True):
     torch.manual_seed(0)
     results = []
-    methods = _methods() + (_path_methods() if paths else [])
+    methods = _methods() + (_path_methods() if paths else []) + (_w8a8_methods() if w8a8 else [])
     methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
     for model in models:
         layers = LAYERS[model]
@@ -162,7 +228,7 @@ def run(models, m_values, methods_filter=None, paths=False):
                            for i in range(copies)]
                 del w
                 for m in m_values:
-                    if m > method.max_m:
+                    if not method.min_m <= m <= method.max_m:
                         per_m[m] = float("nan")
                         continue
                     x = torch.randn(m, k, device="cuda").to(method.dtype)

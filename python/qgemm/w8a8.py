@@ -136,8 +136,6 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
     fn = "scaled_mm"
     check_tensor(fn, "a_q", a_q, dtypes=CODE_DTYPES, ndim=2)
     dev = a_q.device
-    if dev.type != "cuda":
-        fail(fn, "a_q", dev, "must be on a CUDA device")
     check_tensor(fn, "b_q", b_q, dtypes=(a_q.dtype,), ndim=2, device=dev)
     m, k = a_q.shape
     n = b_q.shape[0]
@@ -148,7 +146,7 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
     if n == 0 or n % 8:
         fail(fn, "b_q", f"N = {n}", "must have N a positive multiple of 8")
     for arg, t in (("a_q", a_q), ("b_q", b_q)):
-        if t.data_ptr() % 16:
+        if t.numel() and t.data_ptr() % 16:
             fail(fn, arg, f"data_ptr {t.data_ptr():#x}", "must be 16-byte aligned")
     _check_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
     _check_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
@@ -164,6 +162,8 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
         if b_colsum is None:
             b_colsum = b_q.sum(dim=1, dtype=torch.int32).view(1, n)
         check_tensor(fn, "b_colsum", b_colsum, dtypes=(torch.int32,), shape=(1, n), device=dev)
+    if dev.type != "cuda":  # checked last, so that the rules above are testable on the CPU
+        fail(fn, "a_q", dev, "must be on a CUDA device")
     path = resolve_path(a_q.dtype, dev)
     return scaled_mm_op(a_q, b_q, a_scale, b_scale, out_dtype, bias, azp, b_colsum,
                         _PATHS[path], _config())

@@ -1,0 +1,170 @@
+"""W8A8 scaled_mm on the GPU against qgemm.reference.scaled_mm.
+
+int8: bit-identical to the reference (exact int32 accumulation; the epilogue rounds each
+step as the reference does). fp8: within a relative bound (fp32 fast accumulation in the
+tensor cores against an exact float64 dot product).
+"""
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qgemm import ops, w8a8
+from qgemm.reference.scaled_mm import scaled_mm as ref_scaled_mm
+
+pytestmark = pytest.mark.gpu
+
+I8, F8 = torch.int8, torch.float8_e4m3fn
+OUT = [torch.float16, torch.bfloat16]
+FP8_REL_BOUND = 3e-3   # ||out - ref|| / ||ref||; fp16/bf16 output rounding included
+M_VALUES = [1, 7, 16, 17, 64, 65, 255, 256, 1024, 4097]
+
+
+def _paths():
+    got = []
+    for path in ("sm90", "sm80"):
+        try:
+            w8a8.FORCE_PATH = path
+            w8a8.resolve_path(I8)
+            got.append(path)
+        except RuntimeError:
+            pass
+        finally:
+            w8a8.FORCE_PATH = None
+    return got
+
+
+PATHS = _paths() if torch.cuda.is_available() else []
+
+
+@pytest.fixture(autouse=True)
+def poison_outputs():
+    ops.POISON_OUTPUTS = True
+    yield
+    ops.POISON_OUTPUTS = False
+    w8a8.FORCE_PATH = None
+    w8a8.FORCE_CONFIG = None
+
+
+def _codes(shape, dtype, gen, lo=-128):
+    if dtype == I8:
+        return torch.randint(lo, 128, shape, generator=gen, dtype=torch.int8).cuda()
+    return (torch.randn(shape, generator=gen) * 64).clamp(-448, 448).to(F8).cuda()
+
+
+def _problem(m, n, k, dtype, out_dtype, a_per_token, b_per_channel, bias, azp, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a = _codes((m, k), dtype, g)
+    b = _codes((n, k), dtype, g, lo=-127)
+    a_scale = (torch.rand((m, 1) if a_per_token else (1,), generator=g) + 0.5).cuda() * 1e-2
+    b_scale = (torch.rand((1, n) if b_per_channel else (), generator=g) + 0.5).cuda() * 1e-2
+    kw = {}
+    if bias:
+        kw["bias"] = torch.randn(n, generator=g).to(out_dtype).cuda()
+    if azp == "token":
+        kw["azp"] = torch.randint(-128, 128, (m, 1), generator=g, dtype=torch.int32).cuda()
+    elif azp == "tensor":
+        kw["azp"] = torch.tensor([3], dtype=torch.int32).cuda()
+    return (a, b, a_scale, b_scale, out_dtype), kw
+
+
+def _check(args, kw):
+    out = w8a8.scaled_mm(*args, **kw)
+    ref = ref_scaled_mm(*args, **kw)
+    assert out.shape == ref.shape and out.dtype == ref.dtype
+    assert not torch.isnan(out).any(), "NaN in the output: an element was not written"
+    if args[0].dtype == I8:
+        bad = (out != ref).nonzero()
+        assert bad.numel() == 0, f"{bad.shape[0]} elements differ, first at {bad[0].tolist()}: " \
+                                 f"{out[tuple(bad[0])].item()} vs {ref[tuple(bad[0])].item()}"
+    else:
+        err = ((out.double() - ref.double()).norm() / ref.double().norm()).item()
+        assert err < FP8_REL_BOUND, f"rel err {err:.2e}"
+    return out
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("dtype", [I8, F8])
+@pytest.mark.parametrize("out_dtype", OUT)
+def test_every_m_bucket(path, dtype, out_dtype):
+    w8a8.FORCE_PATH = path
+    for m in M_VALUES:
+        for a_tok, b_ch, bias in ((True, True, True), (False, False, False), (True, False, True)):
+            _check(*_problem(m, 320, 512, dtype, out_dtype, a_tok, b_ch, bias, None, seed=m))
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("azp", ["token", "tensor"])
+def test_int8_activation_zero_point(path, azp):
+    w8a8.FORCE_PATH = path
+    for m in (1, 16, 33, 300, 2048):
+        _check(*_problem(m, 256, 384, I8, torch.bfloat16, True, True, m % 2 == 0, azp, seed=m))
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_table_row(path):
+    # Each compiled row, including those the dispatch never picks, on awkward shapes.
+    w8a8.FORCE_PATH = path
+    rows = 0
+    while True:
+        w8a8.FORCE_CONFIG = rows
+        try:
+            w8a8.dispatch_table(ms=(1,), shapes=((64, 64),))
+            plan = w8a8.dispatch_table(ms=(1,), shapes=((64, 64),))
+        except RuntimeError:
+            break
+        if "no row" in plan or "not built" in plan:
+            break
+        for dtype in (I8, F8):
+            for m, n, k in ((1, 8, 16), (37, 200, 4112), (300, 1032, 1024)):
+                _check(*_problem(m, n, k, dtype, torch.float16, True, True, True,
+                                 "token" if dtype == I8 else None, seed=rows))
+        rows += 1
+    assert rows >= 1
+
+
+@pytest.mark.parametrize("path", PATHS)
+@settings(max_examples=25)
+@given(m=st.integers(1, 600), n8=st.integers(1, 160), k16=st.integers(1, 96),
+       fp8=st.booleans(), bf16=st.booleans(), a_tok=st.booleans(), b_ch=st.booleans(),
+       bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_random_shapes(path, m, n8, k16, fp8, bf16, a_tok, b_ch, bias, seed):
+    w8a8.FORCE_PATH = path
+    args, kw = _problem(m, 8 * n8, 16 * k16, F8 if fp8 else I8,
+                        torch.bfloat16 if bf16 else torch.float16, a_tok, b_ch, bias, None, seed)
+    _check(args, kw)
+
+
+def test_large_k_int32_accumulation():
+    # K = 28672 (Llama-3-70B down_proj) with extreme codes: |acc| up to 4.7e8 < 2^31.
+    m, n, k = 5, 64, 28672
+    a = torch.full((m, k), -128, dtype=I8, device="cuda")
+    b = torch.full((n, k), 127, dtype=I8, device="cuda")
+    b[1::2] = -127
+    one = torch.ones(1, device="cuda")
+    _check((a, b, one * 1e-6, one, torch.float16), {})
+
+
+def test_opcheck_compile_and_graph():
+    (a, b, sa, sb, od), kw = _problem(16, 256, 512, I8, torch.float16, True, True, True, "token")
+    colsum = b.sum(1, dtype=torch.int32).view(1, -1)
+    torch.library.opcheck(torch.ops.qgemm.scaled_mm.default,
+                          (a, b, sa, sb, od, kw["bias"], kw["azp"], colsum, 0, -1))
+    ops.POISON_OUTPUTS = False
+    f = torch.compile(lambda a_: w8a8.scaled_mm(a_, b, sa, sb, od, bias=kw["bias"]), fullgraph=True)
+    eager = w8a8.scaled_mm(a, b, sa, sb, od, bias=kw["bias"])
+    assert torch.equal(f(a), eager)
+    static_a = a.clone()
+    w8a8.scaled_mm(static_a, b, sa, sb, od)  # warm up outside the capture
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        y = w8a8.scaled_mm(static_a, b, sa, sb, od)
+    static_a.copy_(torch.flip(a, [0]))
+    graph.replay()
+    assert torch.equal(y, w8a8.scaled_mm(static_a, b, sa, sb, od))
+
+
+def test_m_zero():
+    (a, b, sa, sb, od), _ = _problem(1, 64, 64, I8, torch.float16, False, True, False, None)
+    out = w8a8.scaled_mm(a[:0], b, sa, sb, od)
+    assert out.shape == (0, 64)

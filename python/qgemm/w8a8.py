@@ -59,8 +59,14 @@ def _config() -> int:
 def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_scale: torch.Tensor,
                  out_dtype: torch.dtype, bias: Optional[torch.Tensor], azp: Optional[torch.Tensor],
                  b_colsum: Optional[torch.Tensor], path: int, config: int) -> torch.Tensor:
-    """The kernel call; arguments already validated by scaled_mm()."""
+    """The kernel call; arguments already validated by scaled_mm(). Checks that need
+    real tensors (addresses, the device's kernels) run here, where torch.compile does
+    not trace."""
     ext = _ext.extension()
+    for arg, t in (("a_q", a_q), ("b_q", b_q)):
+        if t.numel() and t.data_ptr() % 16:
+            fail("scaled_mm", arg, f"data_ptr {t.data_ptr():#x}", "must be 16-byte aligned")
+    path = _resolve(path, a_q.dtype, a_q.device)
     m, k = a_q.shape
     n = b_q.shape[0]
     out = _new((m, n), out_dtype, a_q.device)
@@ -101,20 +107,33 @@ def _check_vector(fn: str, arg: str, t, device, per_element_shape: tuple, dtype)
         fail(fn, arg, f"shape {shape}", f"must have one of the shapes {allowed}")
 
 
-def resolve_path(operand: torch.dtype, device=None) -> str:
-    """The kernel family that serves `operand` on `device` ("sm80" or "sm90"), or a
-    RuntimeError saying why none can."""
+def _resolve(path: int, operand: torch.dtype, device) -> int:
+    """The kernel family (1 sm80, 2 sm90) that `path` (0 auto) gives `operand` on
+    `device`, or a RuntimeError saying why there is none."""
     _ext.require_cuda("scaled_mm")
-    with torch.cuda.device(device):
-        got = _ext.extension().scaled_mm_resolve_path(_PATHS[FORCE_PATH], _OPERAND[operand])
+    device = torch.device(device if device is not None else "cuda")
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    got = _resolve_on(index, path, _OPERAND[operand])
     if got < 0:
-        major, minor = torch.cuda.get_device_capability(device)
-        need = ("sm_90 with a 90a build" if FORCE_PATH == "sm90" else
+        major, minor = torch.cuda.get_device_capability(index)
+        need = ("sm_90 with a 90a build" if path == _PATHS["sm90"] else
                 "sm_89+ (fp8 tensor cores)" if operand == torch.float8_e4m3fn else "sm_80+")
+        forced = {v: k for k, v in _PATHS.items()}[path] or "auto"
         raise RuntimeError(f"qgemm.scaled_mm: no {operand} kernel for sm_{major}{minor} "
-                           f"(path {FORCE_PATH or 'auto'} needs {need}); compiled for "
-                           f"{_ext.compiled_archs()}")
-    return {1: "sm80", 2: "sm90"}[got]
+                           f"(path {forced} needs {need}); compiled for {_ext.compiled_archs()}")
+    return got
+
+
+@functools.lru_cache(maxsize=None)
+def _resolve_on(device_index: int, path: int, operand_code: int) -> int:
+    with torch.cuda.device(device_index):
+        return _ext.extension().scaled_mm_resolve_path(path, operand_code)
+
+
+def resolve_path(operand: torch.dtype, device=None) -> str:
+    """The kernel family that serves `operand` on `device` ("sm80" or "sm90") under
+    FORCE_PATH, or a RuntimeError saying why none can."""
+    return {1: "sm80", 2: "sm90"}[_resolve(_PATHS[FORCE_PATH], operand, device)]
 
 
 def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_scale: torch.Tensor,
@@ -145,9 +164,6 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
         fail(fn, "a_q", f"K = {k}", "must have K a positive multiple of 16")
     if n == 0 or n % 8:
         fail(fn, "b_q", f"N = {n}", "must have N a positive multiple of 8")
-    for arg, t in (("a_q", a_q), ("b_q", b_q)):
-        if t.numel() and t.data_ptr() % 16:
-            fail(fn, arg, f"data_ptr {t.data_ptr():#x}", "must be 16-byte aligned")
     _check_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
     _check_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
     check_choice(fn, "out_dtype", out_dtype, OUT_DTYPES)
@@ -164,9 +180,8 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
         check_tensor(fn, "b_colsum", b_colsum, dtypes=(torch.int32,), shape=(1, n), device=dev)
     if dev.type != "cuda":  # checked last, so that the rules above are testable on the CPU
         fail(fn, "a_q", dev, "must be on a CUDA device")
-    path = resolve_path(a_q.dtype, dev)
     return scaled_mm_op(a_q, b_q, a_scale, b_scale, out_dtype, bias, azp, b_colsum,
-                        _PATHS[path], _config())
+                        _PATHS[FORCE_PATH], _config())
 
 
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
@@ -174,13 +189,13 @@ def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344
                    device=None) -> str:
     """The kernel each (M, N, K) gets on `device`, as the dispatch table decides."""
     dev = torch.device(device or "cuda")
-    path = resolve_path(operand, dev)
+    path = _resolve(_PATHS[FORCE_PATH], operand, dev)
     sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
     ext = _ext.extension()
     lines = []
     for n, k in shapes:
         for m in ms:
             plan = ext.scaled_mm_plan(m, n, k, _OPERAND[operand], _OUT[out_dtype], False, sms,
-                                      _PATHS[path], _config())
+                                      path, _config())
             lines.append(f"M={m:<5} N={n:<6} K={k:<6} {plan}")
     return "\n".join(lines)

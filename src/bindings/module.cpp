@@ -87,5 +87,6 @@ PYBIND11_MODULE(_C, m) {
                            ptr<const void>(zeros), ptr<const void>(bias), ptr<void>(out), ldo, M, N, K,
                            group_size, ptr<void>(workspace), workspace_bytes, num_sms, stream);
   });
+  void bind_quant(py::module_ & m); bind_quant(m);  // activation quantization: bindings/quant.cpp
 #endif
 }

@@ -3,14 +3,16 @@
     compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py
 
 Every kernel family and every dispatch config at least once (tails, split-K, group
-sizes, both dtypes, the repack and dequantize kernels); shapes are small so the
-sanitizer finishes in minutes. Exits non-zero if a result is off.
+sizes, both dtypes, the repack and dequantize kernels, the activation quantizers on
+each launch shape); shapes are small so the sanitizer finishes in minutes. Exits
+non-zero if a result is off.
 """
 import sys
 
 import torch
 
 import qgemm
+from qgemm import reference
 
 
 def main() -> int:
@@ -35,6 +37,7 @@ def main() -> int:
             g = torch.randn(3, n, device="cuda").to(dtype)
             qgemm.linear_t(g, pw)
     bad += scaled_mm_sweep()
+    bad += activation_quant_sweep()
     torch.cuda.synchronize()
     return 1 if bad else 0
 
@@ -76,6 +79,36 @@ def scaled_mm_sweep() -> int:
                     print(f"scaled_mm {path} row {config} {dtype} m={m} n={n} k={k}: rel err "
                           f"{err:.2e} {'ok' if ok else 'FAIL'}")
     w8a8.FORCE_PATH = w8a8.FORCE_CONFIG = None
+
+
+def activation_quant_sweep() -> int:
+    """Each quantizer on each launch shape: warp per row (K <= 1024), a CTA with the row
+    in registers, a streamed row (K > 16384), an element-by-element tail (K % 8 != 0)."""
+    bad = 0
+    for dtype in (torch.float16, torch.bfloat16, torch.float32):
+        for m, k in ((3, 13), (9, 520), (2, 4104), (2, 16392)):
+            x = torch.randn(m, k, device="cuda").to(dtype)
+            residual = torch.randn(m, k, device="cuda").to(dtype)
+            weight = torch.rand(k, device="cuda").to(dtype)
+            scale = torch.tensor(0.02, device="cuda")
+            ub = torch.tensor([1.0], device="cuda")
+            checks = {
+                "int8": (qgemm.quantize_per_token_int8(x)[0], reference.quantize_per_token_int8(x)[0]),
+                "int8 asym": (qgemm.quantize_per_token_int8(x, False)[0],
+                              reference.quantize_per_token_int8(x, False)[0]),
+                "fp8 ub": (qgemm.quantize_per_token_fp8(x, ub)[0], reference.quantize_per_token_fp8(x, ub)[0]),
+                "static int8": (qgemm.quantize_per_tensor_int8(x, scale),
+                                reference.quantize_per_tensor_int8(x, scale)),
+                "static fp8": (qgemm.quantize_per_tensor_fp8(x, scale),
+                               reference.quantize_per_tensor_fp8(x, scale)),
+                "fused residual": (qgemm.fused_add_rmsnorm_quant(x, residual.clone(), weight, 1e-6, "fp8")[2],
+                                   x + residual),
+            }
+            for name, (out, ref) in checks.items():
+                ok = torch.equal(out.view(torch.uint8) if out.dtype == torch.float8_e4m3fn else out,
+                                 ref.view(torch.uint8) if ref.dtype == torch.float8_e4m3fn else ref)
+                bad += not ok
+                print(f"{dtype} quant {name} m={m} k={k}: {'ok' if ok else 'FAIL'}")
     return bad
 
 

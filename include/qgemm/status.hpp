@@ -15,8 +15,8 @@ enum class Status : int {
   kCudaError = 4,          // a launch failed; cudaGetLastError() holds the reason
 };
 
-// Activation / output element type.
-enum class DType : int { kFloat16 = 0, kBFloat16 = 1 };
+// Activation / output element type (kFloat32: activation quantization inputs only).
+enum class DType : int { kFloat16 = 0, kBFloat16 = 1, kFloat32 = 2 };
 
 inline const char* status_string(Status s) {
   switch (s) {

@@ -30,6 +30,7 @@ T* ptr(uintptr_t p) {
 #if QGEMM_WITH_CUDA_KERNELS
 namespace qgemm::ops {
 void bind_scaled_mm(py::module_& m);  // bindings/scaled_mm.cpp
+void bind_quant(py::module_& m);      // bindings/quant.cpp
 }  // namespace qgemm::ops
 #endif
 
@@ -94,5 +95,6 @@ PYBIND11_MODULE(_C, m) {
                            ptr<const void>(zeros), ptr<const void>(bias), ptr<void>(out), ldo, M, N, K,
                            group_size, ptr<void>(workspace), workspace_bytes, num_sms, stream);
   });
+  bind_quant(m);
 #endif
 }

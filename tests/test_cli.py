@@ -26,3 +26,17 @@ def test_gpu_entries_exit_cleanly_without_kernels(args):
     res = _run(*args)
     assert res.returncode == 0, res.stderr
     assert qgemm.cuda_available().reason in res.stdout
+
+
+def test_built_extension_imports():
+    # A _C library that is present but fails to load (an undefined symbol, say) must fail
+    # CI loudly rather than leave every test that needs it skipped.
+    from pathlib import Path
+
+    import qgemm
+    from qgemm import _ext
+
+    built = list(Path(qgemm.__file__).parent.glob("_C*.so")) + \
+        list(Path(qgemm.__file__).parent.glob("_C*.pyd"))
+    if built:
+        assert _ext._C is not None, f"{built[0].name} is installed but does not load: {_ext._IMPORT_ERROR}"

@@ -16,8 +16,9 @@ T* ptr(uintptr_t p) {
 }
 }  // namespace
 
+namespace qgemm::ops {
+
 void bind_quant(py::module_& m) {
-  using namespace qgemm::ops;
   m.def("per_token_quant", [](int kind, int dtype, uintptr_t x, int64_t ldx, uintptr_t q, int64_t ldq,
                               uintptr_t scale, uintptr_t zero_point, uintptr_t scale_ub, float scale_ub_value,
                               int64_t M, int K, uintptr_t stream) {
@@ -40,3 +41,5 @@ void bind_quant(py::module_& m) {
         });
   m.def("quant_plan", &quant_plan_string, "launch shape of the quantization kernels for rows of length K");
 }
+
+}  // namespace qgemm::ops

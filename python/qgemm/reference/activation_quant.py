@@ -97,6 +97,13 @@ def _check_static_scale(fn: str, scale, device: torch.device) -> torch.Tensor:
 
 # --------------------------------------------------------------- the quantizers
 
+def _div(t: torch.Tensor, divisor: float) -> torch.Tensor:
+    """t / divisor correctly rounded in float32 on every device. (torch on CUDA turns a
+    division by a Python number into a multiplication by its rounded reciprocal, which
+    differs in the last bit for some t; a tensor divisor keeps true division.)"""
+    return t / torch.full_like(t, divisor)
+
+
 def _int8_symmetric(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """q = clamp(round(x / s), -127, 127) as int8; x float32, s broadcastable."""
     return torch.round(x / scale).clamp(-INT8_MAX, INT8_MAX).to(torch.int8)
@@ -121,12 +128,12 @@ def quantize_per_token_int8(x: torch.Tensor, symmetric: bool = True):
     xf = x.float()
     if symmetric:
         amax = xf.abs().amax(dim=-1, keepdim=True).clamp(min=_TINY)
-        scale = amax / INT8_MAX
+        scale = _div(amax, INT8_MAX)
         return _int8_symmetric(xf, scale), scale, None
 
     lo = xf.amin(dim=-1, keepdim=True).clamp(max=0.0)
     hi = xf.amax(dim=-1, keepdim=True).clamp(min=0.0)
-    scale = (hi - lo).clamp(min=_TINY) / 255
+    scale = _div((hi - lo).clamp(min=_TINY), 255)
     # zp maps lo to code -128 (and so hi to about 127); the clamp only guards against
     # float rounding, since -lo / s lies in [0, 255].
     zero_point = torch.round(-128 - lo / scale).clamp(-128, 127)
@@ -150,7 +157,7 @@ def quantize_per_token_fp8(x: torch.Tensor, scale_ub=None):
     amax = xf.abs().amax(dim=-1, keepdim=True)
     if ub is not None:
         amax = amax.clamp(max=ub)
-    scale = amax.clamp(min=_TINY) / FP8_MAX
+    scale = _div(amax.clamp(min=_TINY), FP8_MAX)
     return _fp8(xf, scale), scale
 
 

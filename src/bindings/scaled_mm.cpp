@@ -74,9 +74,9 @@ void bind_scaled_mm(py::module_& m) {
                         uintptr_t bias, uintptr_t azp, bool azp_per_token, uintptr_t b_colsum,
                         uintptr_t out, int64_t ldo, int M, int N, int K, uintptr_t workspace,
                         size_t workspace_bytes, int num_sms, int path, int config, uintptr_t stream) {
-    const ScaledMmParams p = make_params(operand, out_dtype, a, lda, b, ldb, a_scale, a_per_token,
-                                         b_scale, b_per_channel, bias, azp, azp_per_token, b_colsum,
-                                         out, ldo, M, N, K, workspace, workspace_bytes, num_sms);
+    ScaledMmParams p = make_params(operand, out_dtype, a, lda, b, ldb, a_scale, a_per_token,
+                                   b_scale, b_per_channel, bias, azp, azp_per_token, b_colsum, out,
+                                   ldo, M, N, K, workspace, workspace_bytes, num_sms);
     p.config = config;
     return scaled_mm_cuda(p, path, stream);
   });

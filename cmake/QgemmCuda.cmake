@@ -3,7 +3,8 @@
 # Architectures: CMAKE_CUDA_ARCHITECTURES if given (-C cmake.define.CMAKE_CUDA_ARCHITECTURES=...),
 # else QGEMM_CUDA_ARCHS (pyproject maps the environment variable of that name onto it),
 # else the default below. Sources that need sm90a instructions (wgmma, TMA) are built
-# only for 90a; the sm80-class sources for every architecture in the list.
+# only for 90a; those that need sm_89 (fp8 mma.sync) for 89 and up; the sm80-class
+# sources for every architecture in the list.
 set(QGEMM_DEFAULT_CUDA_ARCHS "80;86;89;90a")
 
 set(QGEMM_WITH_CUDA OFF)
@@ -32,13 +33,19 @@ if(QGEMM_WITH_CUDA)
   find_package(CUDAToolkit REQUIRED)
   # sm80-class sources run everywhere in the list; sm90a sources only where it is listed.
   set(QGEMM_SM80_ARCHS ${CMAKE_CUDA_ARCHITECTURES})
+  # sm89 sources (fp8 mma.sync) on every listed architecture from 89 up.
   set(QGEMM_SM90A_ARCHS "")
+  set(QGEMM_SM89_ARCHS "")
   foreach(_arch IN LISTS CMAKE_CUDA_ARCHITECTURES)
     if(_arch MATCHES "^90a")
       list(APPEND QGEMM_SM90A_ARCHS ${_arch})
     endif()
+    if(_arch MATCHES "^([0-9]+)" AND CMAKE_MATCH_1 GREATER_EQUAL 89)
+      list(APPEND QGEMM_SM89_ARCHS ${_arch})
+    endif()
   endforeach()
-  message(STATUS "qgemm: CUDA kernels for ${CMAKE_CUDA_ARCHITECTURES} (sm90a sources: ${QGEMM_SM90A_ARCHS})")
+  message(STATUS "qgemm: CUDA kernels for ${CMAKE_CUDA_ARCHITECTURES} (sm89 sources: "
+                 "${QGEMM_SM89_ARCHS}; sm90a sources: ${QGEMM_SM90A_ARCHS})")
 else()
   message(STATUS "qgemm: no CUDA compiler; building the host-only parts")
 endif()

@@ -1,4 +1,5 @@
-// The W8A8 scale epilogue as a CUTLASS sm90 epilogue visitor tree (EVT):
+// The W8A8 scale epilogue as a CUTLASS sm90 epilogue visitor tree (EVT): the tree of
+// epilogue/scaled_epilogue_tree.hpp,
 //
 //   out = add(mul(a_scale, mul(b_scale, float(acc - azp * b_colsum))), bias)
 //
@@ -22,39 +23,10 @@
 #include <cutlass/epilogue/fusion/sm90_visitor_load_tma_warpspecialized.hpp>
 #include <cutlass/functional.h>
 
+#include "qgemm/epilogue/scaled_epilogue_tree.hpp"
 #include "qgemm/gemm/scaled_mm_params.hpp"
 
 namespace qgemm::epilogue {
-
-// a * b and a + b rounded once each, never fused into an FMA.
-template <class T>
-struct mul_rn {
-  CUTLASS_HOST_DEVICE T operator()(T a, T b) const { return a * b; }
-};
-template <int N>
-struct mul_rn<cutlass::Array<float, N>> {
-  CUTLASS_DEVICE cutlass::Array<float, N> operator()(cutlass::Array<float, N> const& a,
-                                                     cutlass::Array<float, N> const& b) const {
-    cutlass::Array<float, N> r;
-    CUTLASS_PRAGMA_UNROLL
-    for (int i = 0; i < N; ++i) r[i] = __fmul_rn(a[i], b[i]);
-    return r;
-  }
-};
-template <class T>
-struct add_rn {
-  CUTLASS_HOST_DEVICE T operator()(T a, T b) const { return a + b; }
-};
-template <int N>
-struct add_rn<cutlass::Array<float, N>> {
-  CUTLASS_DEVICE cutlass::Array<float, N> operator()(cutlass::Array<float, N> const& a,
-                                                     cutlass::Array<float, N> const& b) const {
-    cutlass::Array<float, N> r;
-    CUTLASS_PRAGMA_UNROLL
-    for (int i = 0; i < N; ++i) r[i] = __fadd_rn(a[i], b[i]);
-    return r;
-  }
-};
 
 template <class ElementOut, class TileShape, bool kSwapAB, bool kWithAzp>
 struct Sm90ScaledEpilogue {
@@ -73,29 +45,16 @@ struct Sm90ScaledEpilogue {
   template <template <class> class Fn, class Out, class Compute>
   using Op = cutlass::epilogue::fusion::Sm90Compute<Fn, Out, Compute,
                                                     cutlass::FloatRoundStyle::round_to_nearest>;
-  template <class Node, class... Children>
-  using EVT = cutlass::epilogue::fusion::Sm90EVT<Node, Children...>;
-  using Acc = cutlass::epilogue::fusion::Sm90AccFetch;
 
-  using AzpTerm = EVT<Op<cutlass::multiplies, int32_t, int32_t>, TokenVec<int32_t>, ChannelVec<int32_t>>;
-  using AccLessAzp = EVT<Op<cutlass::minus, int32_t, int32_t>, Acc, AzpTerm>;
-  using AccTerm = cute::conditional_t<kWithAzp, AccLessAzp, Acc>;
-  using TimesB = EVT<Op<mul_rn, float, float>, ChannelVec<float>, AccTerm>;
-  using TimesAB = EVT<Op<mul_rn, float, float>, TokenVec<float>, TimesB>;
-  using Tree = EVT<Op<add_rn, ElementOut, float>, TimesAB, ChannelVec<ElementOut>>;
+  using Scaled = ScaledEpilogueTree<TokenVec, ChannelVec, Op, cutlass::epilogue::fusion::Sm90EVT,
+                                    cutlass::epilogue::fusion::Sm90AccFetch, ElementOut, kWithAzp>;
+  using Tree = typename Scaled::Tree;
   using Arguments = typename Tree::Arguments;
 
   static Arguments arguments(const ScaledMmParams& p) {
-    const auto bias = channel(static_cast<const ElementOut*>(p.bias), true);
-    const auto b_scale = channel(p.b_scale, p.b_per_channel);
-    const auto a_scale = token(p.a_scale, p.a_per_token);
-    if constexpr (kWithAzp) {
-      const auto azp = token(p.azp, p.azp_per_token);
-      const auto colsum = channel(p.azp ? p.b_colsum : nullptr, true);
-      return {{a_scale, {b_scale, {{}, {azp, colsum, {}}, {}}, {}}, {}}, bias, {}};
-    } else {
-      return {{a_scale, {b_scale, {}, {}}, {}}, bias, {}};
-    }
+    return Scaled::arguments(
+        p, [](auto ptr, bool per_element) { return token(ptr, per_element); },
+        [](auto ptr, bool per_element) { return channel(ptr, per_element); });
   }
 
  private:

@@ -6,6 +6,16 @@
 
 namespace qgemm {
 
+// The row of `table` that serves M (the first with M <= max_m), or `forced` when it
+// names a row; -1 when none does.
+template <class Config, int kRows>
+constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int forced) {
+  if (forced >= 0) return forced < kRows ? forced : -1;
+  for (int i = 0; i < kRows; ++i)
+    if (M <= table[i].max_m) return i;
+  return -1;
+}
+
 // ----------------------------------------------------------------- sm90a (wgmma)
 // Tiles are given in the kernel's own M x N x K: with swap_ab the kernel computes
 // out^T, so tile_m counts weight rows (output channels) and tile_n tokens.
@@ -29,12 +39,36 @@ inline constexpr Sm90ScaledMmConfig kSm90ScaledMmConfigs[] = {
 inline constexpr int kNumSm90ScaledMmConfigs =
     int(sizeof(kSm90ScaledMmConfigs) / sizeof(kSm90ScaledMmConfigs[0]));
 
-// The row that serves M (first with M <= max_m), or `forced` when it names a row.
 inline int sm90_scaled_mm_config(int M, int forced = -1) {
-  if (forced >= 0) return forced < kNumSm90ScaledMmConfigs ? forced : -1;
-  for (int i = 0; i < kNumSm90ScaledMmConfigs; ++i)
-    if (M <= kSm90ScaledMmConfigs[i].max_m) return i;
-  return -1;
+  return scaled_mm_table_row(kSm90ScaledMmConfigs, M, forced);
+}
+
+// ------------------------------------------------------------ sm80 / sm89 (mma.sync)
+// One table for both operands (int8 on sm_80+, fp8 e4m3 on sm_89+: the same bytes per
+// tile) and both outputs. Shared memory per CTA, stages * (tile_m + tile_n) * tile_k
+// bytes, stays within the 99 KiB that sm_86 / sm_89 grant a block. tile_k / warp_k > 1
+// splits K across the CTA's warps (summed in shared memory by the epilogue). Small-M
+// rows keep tile_n at 64 so that N = 8192 still makes 128 CTAs. Warp tiles stay within
+// 64 x 32 (64 accumulators a thread): 64 x 64 spills the fp8 kernels' sm_90a build.
+struct Sm80ScaledMmConfig {
+  const char* name;
+  int tile_m, tile_n, tile_k;
+  int warp_m, warp_n, warp_k;
+  int stages;
+  int max_m;  // largest M this row serves (rows are tried in order); 0: never chosen
+};
+
+inline constexpr Sm80ScaledMmConfig kSm80ScaledMmConfigs[] = {
+    {"sm80_m16_n64_k128_w16x64x64_s5", 16, 64, 128, 16, 64, 64, 5, 16},
+    {"sm80_m64_n64_k128_w32x32x128_s5", 64, 64, 128, 32, 32, 128, 5, 64},
+    {"sm80_m64_n128_k64_w32x64x64_s5", 64, 128, 64, 32, 64, 64, 5, 128},
+    {"sm80_m128_n128_k64_w64x32x64_s5", 128, 128, 64, 64, 32, 64, 5, 1 << 30},
+};
+inline constexpr int kNumSm80ScaledMmConfigs =
+    int(sizeof(kSm80ScaledMmConfigs) / sizeof(kSm80ScaledMmConfigs[0]));
+
+inline int sm80_scaled_mm_config(int M, int forced = -1) {
+  return scaled_mm_table_row(kSm80ScaledMmConfigs, M, forced);
 }
 
 }  // namespace qgemm

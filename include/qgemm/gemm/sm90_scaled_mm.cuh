@@ -19,6 +19,7 @@
 #include <cutlass/gemm/kernel/tile_scheduler.hpp>
 
 #include "qgemm/epilogue/sm90_scaled_epilogue.hpp"
+#include "qgemm/gemm/cutlass_run.hpp"
 #include "qgemm/gemm/scaled_mm_dispatch.hpp"
 #include "qgemm/gemm/scaled_mm_params.hpp"
 
@@ -107,13 +108,7 @@ struct Sm90ScaledMm {
   static Status run(const ScaledMmParams& p, cudaStream_t stream) {
     int device = 0;
     if (cudaGetDevice(&device) != cudaSuccess) return Status::kCudaError;
-    const typename Gemm::Arguments args = arguments(p, device);
-    Gemm gemm;
-    if (gemm.can_implement(args) != cutlass::Status::kSuccess) return Status::kUnsupported;
-    if (Gemm::get_workspace_size(args) > p.workspace_bytes) return Status::kWorkspaceTooSmall;
-    if (gemm.initialize(args, p.workspace, stream) != cutlass::Status::kSuccess) return Status::kCudaError;
-    if (gemm.run(stream) != cutlass::Status::kSuccess) return Status::kCudaError;
-    return Status::kSuccess;
+    return run_cutlass_gemm<Gemm>(arguments(p, device), p.workspace, p.workspace_bytes, stream);
   }
 };
 

@@ -1,6 +1,6 @@
 """A small GPU sweep for compute-sanitizer (memcheck, racecheck):
 
-    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py
+    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [scaled_mm] [quant]
 
 Every kernel family and every dispatch config at least once (tails, split-K, group
 sizes, both dtypes, the repack and dequantize kernels, the activation quantizers on
@@ -15,8 +15,7 @@ import qgemm
 from qgemm import reference
 
 
-def main() -> int:
-    torch.manual_seed(0)
+def wna16_sweep() -> int:
     bad = 0
     cases = [("int4", "int", 128), ("uint4", "int", 32), ("uint4", "float", 64), ("int8", "int", -1)]
     for dtype in (torch.float16, torch.bfloat16):
@@ -36,10 +35,7 @@ def main() -> int:
                 print(f"{dtype} {scheme}/{zp} g{group} m={m}: rel err {err:.2e} {'ok' if ok else 'FAIL'}")
             g = torch.randn(3, n, device="cuda").to(dtype)
             qgemm.linear_t(g, pw)
-    bad += scaled_mm_sweep()
-    bad += activation_quant_sweep()
-    torch.cuda.synchronize()
-    return 1 if bad else 0
+    return bad
 
 
 def scaled_mm_sweep() -> int:
@@ -112,5 +108,16 @@ def activation_quant_sweep() -> int:
     return bad
 
 
+SWEEPS = {"wna16": wna16_sweep, "scaled_mm": scaled_mm_sweep, "quant": activation_quant_sweep}
+
+
+def main(names) -> int:
+    """Runs the named sweeps (all by default); non-zero if a result is off."""
+    torch.manual_seed(0)
+    bad = sum(SWEEPS[name]() for name in (names or SWEEPS))
+    torch.cuda.synchronize()
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

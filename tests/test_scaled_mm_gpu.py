@@ -168,3 +168,35 @@ def test_m_zero():
     (a, b, sa, sb, od), _ = _problem(1, 64, 64, I8, torch.float16, False, True, False, None)
     out = w8a8.scaled_mm(a[:0], b, sa, sb, od)
     assert out.shape == (0, 64)
+
+
+@pytest.mark.parametrize("kind,sym", [("int8", True), ("int8", False), ("fp8", True)])
+@pytest.mark.parametrize("dtype", OUT)
+def test_w8a8_linear_is_quantize_then_scaled_mm(kind, sym, dtype):
+    # The module = the reference per-token quantizer + the reference scaled_mm, exactly
+    # for int8 (both steps bit-exact), within the fp8 bound for fp8.
+    from qgemm.nn import W8A8Linear
+    from qgemm.reference import activation_quant as ref_aq
+
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(512, 192, bias=True).to(dtype).cuda()
+    mod = W8A8Linear.from_linear(lin, kind, act_symmetric=sym)
+    x = torch.randn(3, 11, 512, device="cuda").to(dtype)
+    y = mod(x)
+    x2 = x.reshape(-1, 512)
+    kw = {}
+    if kind == "fp8":
+        q, s = ref_aq.quantize_per_token_fp8(x2)
+    else:
+        q, s, zp = ref_aq.quantize_per_token_int8(x2, symmetric=sym)
+        if not sym:
+            kw["azp"] = zp
+    want = ref_scaled_mm(q, mod.weight_q, s, mod.weight_scale, dtype, bias=lin.bias.detach(), **kw)
+    assert y.shape == (3, 11, 192)
+    _close = torch.equal if kind == "int8" else \
+        (lambda a, b: ((a.double() - b.double()).norm() / b.double().norm()).item() < FP8_REL_BOUND)
+    assert _close(y.reshape(-1, 192), want)
+    # and it approximates the 16-bit layer (quantization error only)
+    dense = lin(x).double()
+    err = ((y.double() - dense).norm() / dense.norm()).item()
+    assert err < (0.02 if kind == "int8" else 0.06), err

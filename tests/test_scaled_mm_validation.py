@@ -53,3 +53,30 @@ def test_valid_cpu_tensors_refused_for_device():
     with pytest.raises(ValueError, match=r"a_q must be on a CUDA device, got cpu"):
         scaled_mm(a, b, sa, sb, torch.float16, bias=torch.zeros(16, dtype=torch.float16),
                   azp=torch.zeros(4, 1, dtype=torch.int32))
+
+
+def test_w8a8_linear_builds_on_cpu_and_refuses_bad_options():
+    from qgemm.nn import W8A8Linear, convert_to_w8a8
+
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(64, 32)
+    mod = W8A8Linear.from_linear(lin, "int8")
+    assert mod.weight_q.dtype == torch.int8 and mod.weight_scale.shape == (1, 32)
+    # per-channel symmetric: codes in [-127, 127], and q * s reproduces W to half a step
+    w_hat = mod.weight_q.float() * mod.weight_scale.view(-1, 1)
+    assert (w_hat - lin.weight).abs().max() <= mod.weight_scale.max() / 2 + 1e-7
+    assert mod.weight_q.abs().max() <= 127
+    fp8 = W8A8Linear.from_linear(lin, "fp8")
+    assert fp8.weight_q.dtype == torch.float8_e4m3fn
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        W8A8Linear.from_linear(lin, "int4")
+    with pytest.raises(ValueError, match="act_symmetric must be True for fp8"):
+        W8A8Linear.from_linear(lin, "fp8", act_symmetric=False)
+    with pytest.raises(ValueError, match="act_scale_ub must be None for int8"):
+        W8A8Linear.from_linear(lin, "int8", act_scale_ub=10.0)
+    asym = W8A8Linear.from_linear(lin, "int8", act_symmetric=False)
+    assert torch.equal(asym.weight_colsum, asym.weight_q.sum(1, dtype=torch.int32).view(1, -1))
+
+    model = torch.nn.ModuleDict({"q_proj": torch.nn.Linear(16, 16), "o_proj": torch.nn.Linear(16, 16)})
+    assert convert_to_w8a8(model, "int8") == ["q_proj"]
+    assert isinstance(model["q_proj"], W8A8Linear) and isinstance(model["o_proj"], torch.nn.Linear)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# On the GPU machine (../shared/DEVICE.md): build, then run the named steps, logs to $OUT.
+#   bash benchmarks/gpu_checks.sh build tests:<pytest files> memcheck:<sweeps> racecheck:<sweeps> bench:<methods>
+# e.g. bash benchmarks/gpu_checks.sh build tests:test_scaled_mm_gpu.py memcheck:scaled_mm bench:w8a8
+set -uo pipefail
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COMMIT=${QGEMM_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+for step in "$@"; do
+  name=${step%%:*}; args=${step#*:}; [ "$args" = "$step" ] && args=""
+  start=$(date +%s)
+  case $name in
+    build)
+      python3 -m pip install -q --no-index --no-deps --upgrade --target /tmp/cutlass "$ROOT"/.whl/nvidia_cutlass*.whl
+      export PYTHONPATH=/tmp/cutlass
+      QGEMM_CUDA_ARCHS=${QGEMM_CUDA_ARCHS:-90a} python3 -m pip install -q --no-build-isolation --no-deps \
+        -C build-dir=/tmp/qgemm-build "$ROOT" > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; } ;;
+    tests)
+      (cd "$ROOT/tests" && HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-dev} python3 -m pytest -q -p no:cacheprovider \
+        ${args//,/ } 2>&1 | grep -v "^DEBUG" > "$OUT/gpu_tests_$COMMIT.log"); tail -15 "$OUT/gpu_tests_$COMMIT.log" ;;
+    memcheck|racecheck)
+      compute-sanitizer --tool "$name" python3 "$ROOT/tests/sanitizer_sweep.py" ${args//,/ } \
+        > "$OUT/sanitizer_${name}_$COMMIT.log" 2>&1; echo "$name rc=$?"; tail -4 "$OUT/sanitizer_${name}_$COMMIT.log" ;;
+    bench)
+      (cd /tmp && QGEMM_COMMIT=$COMMIT python3 -m qgemm.bench --models llama3-70b --methods ${args//,/ } \
+        --out "$OUT/bench_$COMMIT.json" 2>&1 | tail -14) ;;
+    *) echo "unknown step $name"; exit 2 ;;
+  esac
+  echo "[$name: $(( $(date +%s) - start )) s]"
+done

@@ -75,6 +75,7 @@ def scaled_mm_sweep() -> int:
                     print(f"scaled_mm {path} row {config} {dtype} m={m} n={n} k={k}: rel err "
                           f"{err:.2e} {'ok' if ok else 'FAIL'}")
     w8a8.FORCE_PATH = w8a8.FORCE_CONFIG = None
+    return bad
 
 
 def activation_quant_sweep() -> int:

@@ -59,3 +59,32 @@ def check_choice(fn: str, arg: str, value, choices: Iterable) -> None:
     choices = tuple(choices)
     if value not in choices:
         fail(fn, arg, repr(value), f"must be one of {choices}")
+
+
+PER_TENSOR_SHAPES = ((), (1,), (1, 1))
+
+
+def check_broadcast_vector(fn: str, arg: str, t, device, per_element_shape: tuple, dtype) -> None:
+    """A scale or zero point: `dtype`, on `device`, contiguous, with a per-tensor shape
+    ([], [1], [1, 1]) or `per_element_shape` (per token [M, 1], per channel [1, N])."""
+    check_tensor(fn, arg, t, dtypes=(dtype,), device=device)
+    shape = tuple(t.shape)
+    if shape not in PER_TENSOR_SHAPES + (per_element_shape,):
+        allowed = ", ".join(str(list(s)) for s in PER_TENSOR_SHAPES + (per_element_shape,))
+        fail(fn, arg, f"shape {shape}", f"must have one of the shapes {allowed}")
+
+
+def check_operand_pair(fn: str, a_q, b_q, dtypes) -> tuple[int, int, int]:
+    """a_q [M, K] and b_q [N, K] of one dtype in `dtypes`, contiguous, on one device,
+    K >= 1 and N >= 1 (M may be 0). Returns (M, N, K)."""
+    check_tensor(fn, "a_q", a_q, dtypes=dtypes, ndim=2)
+    check_tensor(fn, "b_q", b_q, dtypes=(a_q.dtype,), ndim=2, device=a_q.device)
+    m, k = a_q.shape
+    n = b_q.shape[0]
+    if k == 0:
+        fail(fn, "a_q", f"shape {tuple(a_q.shape)}", "must have K >= 1")
+    if n == 0:
+        fail(fn, "b_q", f"shape {tuple(b_q.shape)}", "must have N >= 1")
+    if b_q.shape[1] != k:
+        fail(fn, "b_q", f"shape {tuple(b_q.shape)}", f"must be [N, K] with K = {k} (a_q's K)")
+    return m, n, k

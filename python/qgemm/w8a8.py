@@ -19,14 +19,13 @@ from typing import Optional
 import torch
 
 from qgemm import _ext
-from qgemm._validate import check_choice, check_tensor, fail
+from qgemm._validate import check_broadcast_vector, check_choice, check_operand_pair, check_tensor, fail
 
 CODE_DTYPES = (torch.int8, torch.float8_e4m3fn)
 OUT_DTYPES = (torch.float16, torch.bfloat16)
 _OPERAND = {torch.int8: 0, torch.float8_e4m3fn: 1}
 _OUT = {torch.float16: 0, torch.bfloat16: 1}
 _PATHS = {None: 0, "sm80": 1, "sm90": 2}
-_PER_TENSOR_SHAPES = ((), (1,), (1, 1))
 _STATUS = {1: "invalid argument", 2: "unsupported configuration", 3: "workspace too small",
            4: "CUDA error"}
 
@@ -99,14 +98,6 @@ def _(a_q, b_q, a_scale, b_scale, out_dtype, bias, azp, b_colsum, path, config):
 
 
 # --------------------------------------------------------------------------- public API
-def _check_vector(fn: str, arg: str, t, device, per_element_shape: tuple, dtype) -> None:
-    check_tensor(fn, arg, t, dtypes=(dtype,), device=device)
-    shape = tuple(t.shape)
-    if shape not in _PER_TENSOR_SHAPES + (per_element_shape,):
-        allowed = ", ".join(str(list(s)) for s in _PER_TENSOR_SHAPES + (per_element_shape,))
-        fail(fn, arg, f"shape {shape}", f"must have one of the shapes {allowed}")
-
-
 def _resolve(path: int, operand: torch.dtype, device) -> int:
     """The kernel family (1 sm80, 2 sm90) that `path` (0 auto) gives `operand` on
     `device`, or a RuntimeError saying why there is none."""
@@ -153,19 +144,14 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
     fp32 (fp8); the scales are applied once, in the kernel's epilogue.
     """
     fn = "scaled_mm"
-    check_tensor(fn, "a_q", a_q, dtypes=CODE_DTYPES, ndim=2)
+    m, n, k = check_operand_pair(fn, a_q, b_q, CODE_DTYPES)
     dev = a_q.device
-    check_tensor(fn, "b_q", b_q, dtypes=(a_q.dtype,), ndim=2, device=dev)
-    m, k = a_q.shape
-    n = b_q.shape[0]
-    if b_q.shape[1] != k:
-        fail(fn, "b_q", f"shape {tuple(b_q.shape)}", f"must be [N, K] with K = {k} (a_q's K)")
-    if k == 0 or k % 16:
+    if k % 16:
         fail(fn, "a_q", f"K = {k}", "must have K a positive multiple of 16")
-    if n == 0 or n % 8:
+    if n % 8:
         fail(fn, "b_q", f"N = {n}", "must have N a positive multiple of 8")
-    _check_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
-    _check_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
+    check_broadcast_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
+    check_broadcast_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
     check_choice(fn, "out_dtype", out_dtype, OUT_DTYPES)
     if bias is not None:
         check_tensor(fn, "bias", bias, dtypes=(out_dtype,), shape=(n,), device=dev)
@@ -174,7 +160,7 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
     if azp is not None:
         if a_q.dtype != torch.int8:
             fail(fn, "azp", "a tensor", "must be None for float8_e4m3fn operands")
-        _check_vector(fn, "azp", azp, dev, (m, 1), torch.int32)
+        check_broadcast_vector(fn, "azp", azp, dev, (m, 1), torch.int32)
         if b_colsum is None:
             b_colsum = b_q.sum(dim=1, dtype=torch.int32).view(1, n)
         check_tensor(fn, "b_colsum", b_colsum, dtypes=(torch.int32,), shape=(1, n), device=dev)

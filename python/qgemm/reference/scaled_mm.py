@@ -41,21 +41,10 @@ from __future__ import annotations
 
 import torch
 
-from .._validate import check_choice, check_tensor, fail
+from .._validate import check_broadcast_vector, check_choice, check_operand_pair, check_tensor, fail
 
 CODE_DTYPES = (torch.int8, torch.float8_e4m3fn)
 OUT_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
-_PER_TENSOR_SHAPES = ((), (1,), (1, 1))
-
-
-def _check_scale(fn: str, arg: str, t, device, per_tensor_or: tuple, dtype) -> None:
-    """t has dtype `dtype`, lives on `device`, is contiguous, and has a per-tensor
-    shape or the shape `per_tensor_or`."""
-    check_tensor(fn, arg, t, dtypes=(dtype,), device=device)
-    shape = tuple(t.shape)
-    if shape not in _PER_TENSOR_SHAPES + (per_tensor_or,):
-        allowed = ", ".join(str(list(s)) for s in _PER_TENSOR_SHAPES + (per_tensor_or,))
-        fail(fn, arg, f"shape {shape}", f"must have one of the shapes {allowed}")
 
 
 def scaled_mm(
@@ -75,19 +64,10 @@ def scaled_mm(
     are in the module docstring. Returns out_dtype (float16, bfloat16 or float32).
     """
     fn = "scaled_mm"
-    check_tensor(fn, "a_q", a_q, dtypes=CODE_DTYPES, ndim=2)
+    m, n, k = check_operand_pair(fn, a_q, b_q, CODE_DTYPES)
     dev = a_q.device
-    check_tensor(fn, "b_q", b_q, dtypes=(a_q.dtype,), ndim=2, device=dev)
-    m, k = a_q.shape
-    n = b_q.shape[0]
-    if k == 0:
-        fail(fn, "a_q", f"shape {tuple(a_q.shape)}", "must have K >= 1")
-    if n == 0:
-        fail(fn, "b_q", f"shape {tuple(b_q.shape)}", "must have N >= 1")
-    if b_q.shape[1] != k:
-        fail(fn, "b_q", f"shape {tuple(b_q.shape)}", f"must be [N, K] with K = {k} (a_q's K)")
-    _check_scale(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
-    _check_scale(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
+    check_broadcast_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
+    check_broadcast_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
     check_choice(fn, "out_dtype", out_dtype, OUT_DTYPES)
     if bias is not None:
         check_tensor(fn, "bias", bias, dtypes=(out_dtype,), shape=(n,), device=dev)
@@ -98,7 +78,7 @@ def scaled_mm(
     if azp is not None:
         if not is_int8:
             fail(fn, "azp", "a tensor", "must be None for float8_e4m3fn operands")
-        _check_scale(fn, "azp", azp, dev, (m, 1), torch.int32)
+        check_broadcast_vector(fn, "azp", azp, dev, (m, 1), torch.int32)
     if b_colsum is not None:
         check_tensor(fn, "b_colsum", b_colsum, dtypes=(torch.int32,), shape=(1, n), device=dev)
         if not torch.equal(b_colsum.long(), _colsum(b_q)):

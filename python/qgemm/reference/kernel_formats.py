@@ -10,6 +10,8 @@ mma.m16n8k16 fragments, lane = 4 g + c (g = lane // 4, c = lane % 4):
   k = 2c + 8 + e (register 1), e in {0, 1} the element of the 2 x 16-bit register.
 - A operand (W rows as M): the lane holds rows g (+ 8 for rm = 1) and k = 2c + e
   (+ 8 for rk = 1); registers a0..a3 are (rm, rk) = (0,0), (1,0), (0,1), (1,1).
+- wgmma A operand (int4_k64): warpgroup thread 32 q + t holds rows 16 q + the mma.sync A
+  rows of lane t, the same (rm, rk, e) register order, at each k16 step j.
 """
 from __future__ import annotations
 

@@ -11,7 +11,9 @@
 
 namespace qgemm::ops {
 
-enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1 };
+// kInt4K64 (include/qgemm/layout/int4_k64.hpp) is host-packed only so far: no GPU repack
+// or dequantize, and no kernel reads it yet.
+enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1, kInt4K64 = 2 };
 
 // Host packers (CPU tensors). codes: [N, K] one code per byte, row-major.
 void pack_tiled_host(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, uint32_t xor_mask,

@@ -9,6 +9,11 @@ Formats (W is [N, K], codes one per element):
   nibbles (int4 stored as q + 8, uint4 as q). Rule: N % 64 == 0, K % 16 == 0.
 - int8_fragment: (k16 x n64) tiles of 1024 bytes, shape [K/16, N/64, 1024]; int8
   stored as q + 128. Rule: N % 64 == 0, K % 16 == 0.
+- int4_k64: (n64 x k64) blocks of 2048 bytes, shape [K/64, N/64, 2048]; nibble
+  ((32q + t) * 4 + j) * 8 + 4e + rm + 2rk of a block holds W[n, k] with
+  n = 16q + 8rm + t // 4, k = 16j + 8rk + 2(t % 4) + e (the sm90 wgmma A fragment of
+  warpgroup thread 32q + t, 16 bytes per thread). Unsigned nibbles as int4_fragment.
+  Rule: N % 64 == 0, K % 64 == 0. Host (CPU) packing only so far: no kernel reads it.
 - tc_fpx: (n64 x k64) tiles, nbits * 512 bytes each, shape [K/64, N/64, nbits * 512];
   FPx code bits split into planes. Rule: N % 64 == 0, K % 64 == 0, nbits in {4, 5, 6}.
 """
@@ -19,8 +24,9 @@ import torch
 from qgemm import _ext
 from qgemm._validate import check_choice, check_multiple, check_tensor, fail
 
-INT4_FRAGMENT, INT8_FRAGMENT = 0, 1
-_TILE = {INT4_FRAGMENT: (64, 16, 512), INT8_FRAGMENT: (64, 16, 1024)}
+INT4_FRAGMENT, INT8_FRAGMENT, INT4_K64 = 0, 1, 2  # src/ops.hpp TiledFormat
+_TILE = {INT4_FRAGMENT: (64, 16, 512), INT8_FRAGMENT: (64, 16, 1024), INT4_K64: (64, 64, 2048)}
+_INT4 = (INT4_FRAGMENT, INT4_K64)
 _FPX_TILE = 64
 
 
@@ -28,7 +34,7 @@ def _xor_mask(fmt: int, codes_dtype: torch.dtype) -> int:
     # Signed codes become the unsigned form the kernels decode: q + 8 (int4), q + 128 (int8).
     if codes_dtype == torch.uint8:
         return 0
-    return 0x8 if fmt == INT4_FRAGMENT else 0x80
+    return 0x8 if fmt in _INT4 else 0x80
 
 
 def _check_codes(fn: str, codes, tile_n: int, tile_k: int, dtypes) -> tuple[int, int]:
@@ -48,7 +54,9 @@ def _check_range(fn: str, codes: torch.Tensor, lo: int, hi: int) -> None:
 def _pack_tiled(fn: str, fmt: int, codes: torch.Tensor) -> torch.Tensor:
     tile_n, tile_k, tile_bytes = _TILE[fmt]
     n, k = _check_codes(fn, codes, tile_n, tile_k, (torch.int8, torch.uint8))
-    if fmt == INT4_FRAGMENT:
+    if fmt == INT4_K64 and codes.is_cuda:
+        fail(fn, "codes", codes.device, "must be on cpu (int4_k64 has no GPU repack yet)")
+    if fmt in _INT4:
         _check_range(fn, codes, -8, 7) if codes.dtype == torch.int8 else _check_range(fn, codes, 0, 15)
     elif codes.dtype == torch.int8:
         _check_range(fn, codes, -127, 127)
@@ -87,6 +95,15 @@ def unpack_int4_fragment(packed: torch.Tensor, n: int, k: int, signed: bool) -> 
     return _unpack_tiled("unpack_int4_fragment", INT4_FRAGMENT, packed, n, k, signed)
 
 
+def pack_int4_k64(codes: torch.Tensor) -> torch.Tensor:
+    """codes [N, K] (CPU): int8 in [-8, 7] (int4) or uint8 in [0, 15] (uint4)."""
+    return _pack_tiled("pack_int4_k64", INT4_K64, codes)
+
+
+def unpack_int4_k64(packed: torch.Tensor, n: int, k: int, signed: bool) -> torch.Tensor:
+    return _unpack_tiled("unpack_int4_k64", INT4_K64, packed, n, k, signed)
+
+
 def pack_int8_fragment(codes: torch.Tensor) -> torch.Tensor:
     """codes [N, K]: int8 in [-127, 127] (stored q + 128) or uint8 (stored as is)."""
     return _pack_tiled("pack_int8_fragment", INT8_FRAGMENT, codes)
@@ -94,6 +111,14 @@ def pack_int8_fragment(codes: torch.Tensor) -> torch.Tensor:
 
 def unpack_int8_fragment(packed: torch.Tensor, n: int, k: int, signed: bool = True) -> torch.Tensor:
     return _unpack_tiled("unpack_int8_fragment", INT8_FRAGMENT, packed, n, k, signed)
+
+
+# The tiled formats by name, for callers that pick one: name -> (pack, unpack).
+TILED_FORMATS = {
+    "int4_fragment": (pack_int4_fragment, unpack_int4_fragment),
+    "int8_fragment": (pack_int8_fragment, unpack_int8_fragment),
+    "int4_k64": (pack_int4_k64, unpack_int4_k64),
+}
 
 
 def tc_fpx_tile_bytes(nbits: int) -> int:

@@ -10,6 +10,8 @@ mma.m16n8k16 fragments, lane = 4 g + c (g = lane // 4, c = lane % 4):
   k = 2c + 8 + e (register 1), e in {0, 1} the element of the 2 x 16-bit register.
 - A operand (W rows as M): the lane holds rows g (+ 8 for rm = 1) and k = 2c + e
   (+ 8 for rk = 1); registers a0..a3 are (rm, rk) = (0,0), (1,0), (0,1), (1,1).
+- wgmma A operand (int4_k64): warpgroup thread 32 q + t holds rows 16 q + the mma.sync A
+  rows of lane t, the same (rm, rk, e) register order, at each k16 step j.
 """
 from __future__ import annotations
 
@@ -71,6 +73,40 @@ def pack_int8_fragment(codes: torch.Tensor) -> torch.Tensor:
     out = torch.zeros(n_total * k_total, dtype=torch.uint8, device=codes.device)
     out[byte] = _unsigned(codes, 128).to(torch.uint8)
     return out.reshape(k_total // 16, n_total // 64, 1024)
+
+
+def _int4_k64_nibble(n: torch.Tensor, k: torch.Tensor, n_total: int) -> torch.Tensor:
+    """Global nibble index of W[n, k] in int4_k64 (docs/design/sm90_wna16.md, section 3):
+    block (k // 64, n // 64), K-block-major, 4096 nibbles each; inside it nibble
+    ((32 q + t) * 4 + j) * 8 + 4 e + rm + 2 rk holds n = 16 q + 8 rm + t // 4,
+    k = 16 j + 8 rk + 2 (t % 4) + e (wgmma A: warp q, lane t, k16 step j)."""
+    block = (k // 64) * (n_total // 64) + n // 64
+    nl, kl = n % 64, k % 64
+    q, rm, g = nl // 16, (nl % 16) // 8, nl % 8
+    j, rk, c, e = kl // 16, (kl % 16) // 8, (kl % 8) // 2, kl % 2
+    t = 4 * g + c
+    return block * 4096 + ((32 * q + t) * 4 + j) * 8 + 4 * e + rm + 2 * rk
+
+
+def pack_int4_k64(codes: torch.Tensor) -> torch.Tensor:
+    """[N, K] int8 (int4, stored q + 8) or uint8 (uint4) -> uint8 [K/64, N/64, 2048]."""
+    n_total, k_total = codes.shape
+    n, k = _grid(n_total, k_total, codes.device)
+    nibble = _int4_k64_nibble(n, k, n_total)
+    words = _scatter_bits(n_total * k_total // 8, nibble // 8, 4 * (nibble % 8),
+                          _unsigned(codes, 8))
+    return _words_to_bytes(words).reshape(k_total // 64, n_total // 64, 2048)
+
+
+def unpack_int4_k64(packed: torch.Tensor, n_total: int, k_total: int,
+                    signed: bool) -> torch.Tensor:
+    """uint8 [K/64, N/64, 2048] -> [N, K] int8 in [-8, 7] (signed) or uint8 in [0, 15]."""
+    n, k = _grid(n_total, k_total, packed.device)
+    nibble = _int4_k64_nibble(n, k, n_total)
+    byte = packed.reshape(-1).to(torch.int64)[nibble // 2]
+    u = (byte >> (4 * (nibble % 2))) & 0xF       # little-endian words: nibble 2b, 2b+1 in byte b
+    codes = u - 8 if signed else u
+    return codes.to(torch.int8 if signed else torch.uint8).reshape(n_total, k_total)
 
 
 def pack_tc_fpx(codes: torch.Tensor, nbits: int) -> torch.Tensor:

@@ -11,8 +11,8 @@
 
 namespace qgemm::ops {
 
-// kInt4K64 (include/qgemm/layout/int4_k64.hpp) is host-packed only so far: no GPU repack
-// or dequantize, and no kernel reads it yet.
+// kInt4K64 (include/qgemm/layout/int4_k64.hpp): host and GPU packers (pack_tiled_*); read
+// by the sm90a wgmma kernel (wna16_sm90_gemm_cuda); no dequantize kernel yet.
 enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1, kInt4K64 = 2 };
 
 // Host packers (CPU tensors). codes: [N, K] one code per byte, row-major.
@@ -51,6 +51,16 @@ int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void*
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                     size_t workspace_bytes, int num_sms, uintptr_t stream);
+
+// sm90a W4A16 GEMM on int4_k64 weights (include/qgemm/gemm/sm90_wna16_launch.cuh).
+// config: a row of kWna16Sm90Configs or -1 (chosen by M). Returns kUnsupported (2) where
+// the build has no 90a kernels or the device is not sm_90.
+size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config);
+std::string wna16_sm90_configs_string();
+int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
+                         const void* scales, const void* zeros, const void* bias, void* out,
+                         int64_t ldo, int M, int N, int K, int group_size, void* workspace,
+                         size_t workspace_bytes, int num_sms, int config, uintptr_t stream);
 
 // ---------------------------------------------------------------- W8A8 GEMM
 

@@ -5,6 +5,7 @@
 
 #include "ops.hpp"
 #include "qgemm/layout/int4_fragment.hpp"
+#include "qgemm/layout/int4_k64.hpp"
 #include "qgemm/layout/int8_fragment.hpp"
 #include "qgemm/layout/tc_fpx.hpp"
 #include "qgemm/status.hpp"
@@ -73,9 +74,11 @@ int pack_tiled_cuda(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, u
                     uint32_t* packed, uintptr_t stream) {
   auto s = reinterpret_cast<cudaStream_t>(stream);
   constexpr int kThreads = 256;
-  // int4_k64 has no GPU repack yet (host packer only): refuse rather than fall through.
-  if (f == TiledFormat::kInt4K64) return int(Status::kUnsupported);
-  if (f == TiledFormat::kInt4Fragment) {
+  if (f == TiledFormat::kInt4K64) {
+    using F = layout::Int4K64;
+    pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
+        codes, N, K, xor_mask, packed);
+  } else if (f == TiledFormat::kInt4Fragment) {
     using F = layout::Int4Fragment;
     pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
         codes, N, K, xor_mask, packed);

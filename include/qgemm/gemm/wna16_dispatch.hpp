@@ -60,6 +60,34 @@ constexpr int wna16_smem_bytes(const Wna16TileConfig& c, WeightKind k) {
 }
 
 // ------------------------------------------------------------------------------------------
+// sm90a RS-wgmma kernel (include/qgemm/gemm/sm90_wna16_kernel.cuh) on int4_k64 weights.
+// Tiles are (weight rows x tokens x 64): the GEMM runs as out^T = W x^T. Cooperative (two
+// consumer warpgroups, 64 weight rows each); stages fill the shared memory left by the
+// epilogue. Not chosen by the default dispatch yet (unmeasured): callers name a row, or
+// wna16_sm90_choose_config picks one by M.
+// ------------------------------------------------------------------------------------------
+struct Wna16Sm90Config {
+  int tile_w, tile_tok;  // CTA tile: weight rows (N) x tokens (M); K tile 64
+  bool stream_k;         // stream-K tile scheduler (else persistent data-parallel)
+  int max_m;             // used for M <= max_m (first match wins)
+  const char* name;
+};
+
+inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
+    // tile_w tile_tok stream_k max_m  name
+    {128, 64, true, 64, "sm90_w128_t64_coop_streamk"},
+    {128, 128, true, 256, "sm90_w128_t128_coop_streamk"},
+    {128, 256, false, 1 << 30, "sm90_w128_t256_coop_persistent"},
+};
+inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
+
+inline int wna16_sm90_choose_config(int M) {
+  for (int i = 0; i < kWna16Sm90NumConfigs; ++i)
+    if (M <= kWna16Sm90Configs[i].max_m) return i;
+  return kWna16Sm90NumConfigs - 1;
+}
+
+// ------------------------------------------------------------------------------------------
 // Plan: config + split-K factor.
 // ------------------------------------------------------------------------------------------
 struct Wna16Plan {
@@ -181,6 +209,12 @@ inline void wna16_print_dispatch(std::FILE* f, int num_sms, const int* Ms = null
     std::fprintf(f, "  %d  %-34s %6d  %7d  %6d/%6d/%6d  %d\n", i, c.name, c.max_m < (1 << 30) ? c.max_m : -1,
                  wna16_threads(c), wna16_smem_bytes(c, WeightKind::kInt4), wna16_smem_bytes(c, WeightKind::kUint4),
                  wna16_smem_bytes(c, WeightKind::kInt8), wna16_ctas_per_sm(c, WeightKind::kInt4));
+  }
+  std::fprintf(f, "wna16 sm90a wgmma configs (int4_k64; forced only, not in the default dispatch):\n");
+  for (int i = 0; i < kWna16Sm90NumConfigs; ++i) {
+    const auto& c = kWna16Sm90Configs[i];
+    std::fprintf(f, "  %d  %-34s max_m %6d  tile %dx%dx64  %s\n", i, c.name,
+                 c.max_m < (1 << 30) ? c.max_m : -1, c.tile_w, c.tile_tok, c.stream_k ? "stream-K" : "persistent");
   }
   for (int a = 0; a < nNK; ++a)
     for (int b = 0; b < nM; ++b) {

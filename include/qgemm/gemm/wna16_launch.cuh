@@ -16,32 +16,16 @@
 
 #include "qgemm/gemm/sm80_wna16_kernel.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/gemm/wna16_params.hpp"
 #include "qgemm/status.hpp"
 
 namespace qgemm {
 
-struct WnA16Params {
-  const void* x;        // [M, K] fp16/bf16, row stride ldx elements, 16-byte aligned rows
-  int64_t ldx;
-  const void* w;        // kernel-format weights (include/qgemm/layout/)
-  const void* scales;   // [K/G, N] activation dtype, contiguous
-  const void* zeros;    // [K/G, N] activation dtype (uint4 only), else ignored; nullable
-  const void* bias;     // [N] activation dtype; nullable
-  void* out;            // [M, N] activation dtype, row stride ldo elements
-  int64_t ldo;
-  int M, N, K, group_size;
-  DType dtype;
-  WeightKind kind;
-  void* workspace;      // fp32 partials for split-K; nullable if wna16_workspace_bytes() == 0
-  size_t workspace_bytes;
-  int num_sms;
-};
+// WnA16Params: include/qgemm/gemm/wna16_params.hpp (shared with the sm90a launcher).
 
 // (wna16_workspace_bytes(M, N, K, num_sms) is defined in wna16_dispatch.hpp.)
 
 namespace detail {
-
-inline bool aligned(const void* p, size_t a) { return (reinterpret_cast<uintptr_t>(p) % a) == 0; }
 
 // Opt-in dynamic shared memory limit per block of device `dev`
 // (cudaDevAttrMaxSharedMemoryPerBlockOptin: 227 KB sm90, 163 KB sm80, 99 KB sm86/89),

@@ -1,0 +1,87 @@
+// sm90a W4A16 GEMM: CUTLASS's cooperative warp-specialized GemmUniversal kernel with the
+// int4_k64 RS-wgmma mainloop (sm90_wna16_mainloop.cuh) and a TMA epilogue
+// (LinCombPerRowBias: D = acc + bias[row], bias nullable).
+//
+//   Sm90Wna16<T, kKind, kCfg>  T = cutlass::half_t | cutlass::bfloat16_t
+//
+// Problem (N, M, K): D = out^T [N, M] column-major with stride (1, ldo), i.e. out [M, N]
+// row-major. Build for sm_90a only.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cute/tensor.hpp>
+#include <cutlass/cutlass.h>
+#include <cutlass/epilogue/collective/collective_builder.hpp>
+#include <cutlass/epilogue/fusion/operations.hpp>
+#include <cutlass/gemm/device/gemm_universal_adapter.h>
+#include <cutlass/gemm/dispatch_policy.hpp>
+#include <cutlass/gemm/kernel/gemm_universal.hpp>
+#include <cutlass/gemm/kernel/tile_scheduler.hpp>
+
+#include "qgemm/gemm/sm90_wna16_mainloop.cuh"
+#include "qgemm/gemm/wna16_dispatch.hpp"
+
+namespace qgemm::sm90 {
+
+// Runtime arguments (the launcher validates them; can_implement checks the rest).
+struct Wna16Sm90Args {
+  const void* x;  // [M, K], row stride ldx
+  int64_t ldx;
+  const void* w;  // int4_k64 [K/64][N/64][2048]
+  const void* scales;
+  const void* zeros;
+  const void* bias;  // [N] or nullptr
+  void* out;         // [M, N], row stride ldo
+  int64_t ldo;
+  int M, N, K, group_size;
+  int num_sms;
+};
+
+template <class T, WeightKind kKind, int kCfg>
+struct Sm90Wna16 {
+  static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
+  using TileShape = cute::Shape<cute::Int<kC.tile_w>, cute::Int<kC.tile_tok>, cute::_64>;
+  using ClusterShape = cute::Shape<cute::_1, cute::_1, cute::_1>;
+  static constexpr int kAlignOut = 8;
+
+  using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
+      cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
+      cutlass::epilogue::collective::EpilogueTileAuto, float, float, void, cutlass::layout::ColumnMajor, kAlignOut, T,
+      cutlass::layout::ColumnMajor, kAlignOut, cutlass::epilogue::TmaWarpSpecializedCooperative,
+      cutlass::epilogue::fusion::LinCombPerRowBias<T, float, T, T, float>>::CollectiveOp;
+
+  using CollectiveMainloop =
+      Wna16MainloopRS<T, kKind, kCfg, static_cast<int>(sizeof(typename CollectiveEpilogue::SharedStorage))>;
+  static_assert(cute::is_same_v<typename CollectiveMainloop::TileShape, TileShape>, "");
+
+  using TileScheduler = cute::conditional_t<kC.stream_k, cutlass::gemm::StreamKScheduler,
+                                            cutlass::gemm::PersistentScheduler>;
+  using Kernel = cutlass::gemm::kernel::GemmUniversal<cute::Shape<int, int, int, int>, CollectiveMainloop,
+                                                      CollectiveEpilogue, TileScheduler>;
+  using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
+
+  static typename Gemm::Arguments arguments(const Wna16Sm90Args& a, int device) {
+    typename Kernel::StrideD stride_d = cute::make_stride(cute::_1{}, a.ldo, int64_t(0));
+    typename CollectiveMainloop::Arguments ml{static_cast<const uint8_t*>(a.w), static_cast<const T*>(a.x), a.ldx,
+                                              static_cast<const T*>(a.scales), static_cast<const T*>(a.zeros),
+                                              a.group_size};
+    typename CollectiveEpilogue::Arguments epi{};
+    epi.thread.alpha = 1.0f;
+    epi.thread.beta = 0.0f;
+    epi.thread.bias_ptr = static_cast<const T*>(a.bias);
+    epi.ptr_C = nullptr;
+    epi.dC = stride_d;
+    epi.ptr_D = static_cast<T*>(a.out);
+    epi.dD = stride_d;
+    cutlass::KernelHardwareInfo hw;
+    hw.device_id = device;
+    hw.sm_count = a.num_sms;
+    typename Gemm::Arguments args{cutlass::gemm::GemmUniversalMode::kGemm, {a.N, a.M, a.K, 1}, ml, epi, hw};
+    return args;
+  }
+
+  static size_t workspace_bytes(const Wna16Sm90Args& a) { return Gemm::get_workspace_size(arguments(a, 0)); }
+};
+
+}  // namespace qgemm::sm90

@@ -1,0 +1,161 @@
+// Launcher of the sm90a W4A16 GEMM (RS-wgmma on int4_k64 weights):
+//   out[M, N] = x[M, K] @ dequant(W)[N, K]^T (+ bias[N])
+// Plain functions on pointers: no torch, no exceptions, no allocation, no host sync. The
+// caller owns the workspace (size from wna16_sm90_workspace_bytes with the same sizes and
+// config) and the device must be sm_90 (the kernels are built for 90a only).
+//
+// Status: kInvalidArgument for what breaks the shared rules of wna16_gemm (sizes, null
+// pointers); kUnsupported for what this kernel does not serve but wna16_gemm may
+// (g = 32, int8 weights, ldo % 8 != 0, 16-byte alignment of out / bias, a config index
+// outside the table, CUTLASS can_implement failing); kWorkspaceTooSmall.
+//
+// Builds that link src/wna16_sm90_*.cu define QGEMM_WNA16_SM90_EXTERN_TEMPLATES before
+// including this header; header-only consumers get implicit instantiation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cuda_runtime.h>
+
+#include "qgemm/gemm/cutlass_run.hpp"
+#include "qgemm/gemm/sm90_wna16_kernel.cuh"
+#include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/gemm/wna16_params.hpp"
+#include "qgemm/status.hpp"
+
+namespace qgemm {
+namespace sm90 {
+
+template <class T, WeightKind kKind, int kCfg>
+Status wna16_run(const Wna16Sm90Args& a, void* workspace, size_t workspace_bytes, cudaStream_t stream) {
+  using G = Sm90Wna16<T, kKind, kCfg>;
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return Status::kCudaError;
+  return run_cutlass_gemm<typename G::Gemm>(G::arguments(a, device), workspace, workspace_bytes, stream);
+}
+
+template <class T, WeightKind kKind, int kCfg>
+size_t wna16_workspace(const Wna16Sm90Args& a) {
+  return Sm90Wna16<T, kKind, kCfg>::workspace_bytes(a);
+}
+
+// (dtype, kind, config) -> the instantiation.
+template <class T, WeightKind kKind>
+inline Status wna16_run_cfg(int cfg, const Wna16Sm90Args& a, void* ws, size_t ws_bytes, cudaStream_t s) {
+  static_assert(kWna16Sm90NumConfigs == 3, "update the switches with the table");
+  switch (cfg) {
+    case 0: return wna16_run<T, kKind, 0>(a, ws, ws_bytes, s);
+    case 1: return wna16_run<T, kKind, 1>(a, ws, ws_bytes, s);
+    case 2: return wna16_run<T, kKind, 2>(a, ws, ws_bytes, s);
+  }
+  return Status::kUnsupported;
+}
+
+template <class T, WeightKind kKind>
+inline size_t wna16_workspace_cfg(int cfg, const Wna16Sm90Args& a) {
+  switch (cfg) {
+    case 0: return wna16_workspace<T, kKind, 0>(a);
+    case 1: return wna16_workspace<T, kKind, 1>(a);
+    case 2: return wna16_workspace<T, kKind, 2>(a);
+  }
+  return 0;
+}
+
+inline Wna16Sm90Args make_args(const WnA16Params& p) {
+  Wna16Sm90Args a{};
+  a.x = p.x;
+  a.ldx = p.ldx;
+  a.w = p.w;
+  a.scales = p.scales;
+  a.zeros = p.zeros;
+  a.bias = p.bias;
+  a.out = p.out;
+  a.ldo = p.ldo;
+  a.M = p.M;
+  a.N = p.N;
+  a.K = p.K;
+  a.group_size = p.group_size;
+  a.num_sms = p.num_sms;
+  return a;
+}
+
+}  // namespace sm90
+
+// cfg: a row of kWna16Sm90Configs, or -1 for wna16_sm90_choose_config(M).
+inline int wna16_sm90_resolve_config(int M, int cfg) {
+  if (cfg < 0) return wna16_sm90_choose_config(M);
+  return cfg < kWna16Sm90NumConfigs ? cfg : -1;
+}
+
+// Workspace (stream-K partials and counters) for these sizes and config; 0 for sizes the
+// kernel refuses. Depends on M, N, K, num_sms and the config only.
+inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int cfg) {
+  cfg = wna16_sm90_resolve_config(M, cfg);
+  if (cfg < 0 || M <= 0 || N <= 0 || K <= 0 || num_sms <= 0) return 0;
+  WnA16Params p{};
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.ldx = K;
+  p.ldo = N;
+  p.group_size = K;
+  p.num_sms = num_sms;
+  const sm90::Wna16Sm90Args a = sm90::make_args(p);
+  // The scheduler's workspace does not depend on the element or weight kind; bf16 / uint4
+  // is the widest epilogue, asked for the bound.
+  size_t need = 0;
+  const size_t b0 = sm90::wna16_workspace_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a);
+  const size_t b1 = sm90::wna16_workspace_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a);
+  need = b0 > b1 ? b0 : b1;
+  return need;
+}
+
+inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream) {
+  using detail::aligned;
+  if (p.M < 0 || p.N <= 0 || p.K <= 0 || p.N % 64 != 0 || p.K % 128 != 0) return Status::kInvalidArgument;
+  const int G = p.group_size;
+  if (!(G == 32 || G == 64 || G == 128 || G == p.K)) return Status::kInvalidArgument;
+  if (p.dtype != DType::kFloat16 && p.dtype != DType::kBFloat16) return Status::kInvalidArgument;
+  if (p.num_sms <= 0) return Status::kInvalidArgument;
+  if (p.kind != WeightKind::kInt4 && p.kind != WeightKind::kUint4) return Status::kUnsupported;
+  if (G % 64 != 0) return Status::kUnsupported;  // g = 32: the sm80 kernel serves it
+  if (p.M == 0) return Status::kSuccess;
+  if (!p.x || !p.w || !p.scales || !p.out) return Status::kInvalidArgument;
+  if (p.kind == WeightKind::kUint4 && !p.zeros) return Status::kInvalidArgument;
+  if (p.ldx < p.K || p.ldx % 8 != 0 || !aligned(p.x, 16)) return Status::kInvalidArgument;
+  if (!aligned(p.w, 16) || !aligned(p.scales, 16)) return Status::kInvalidArgument;
+  if (p.kind == WeightKind::kUint4 && !aligned(p.zeros, 16)) return Status::kInvalidArgument;
+  if (p.ldo < p.N) return Status::kInvalidArgument;
+  if (p.ldo % 8 != 0 || !aligned(p.out, 16)) return Status::kUnsupported;  // TMA store rows
+  if (p.bias && !aligned(p.bias, 16)) return Status::kUnsupported;
+  cfg = wna16_sm90_resolve_config(p.M, cfg);
+  if (cfg < 0) return Status::kUnsupported;
+
+  const sm90::Wna16Sm90Args a = sm90::make_args(p);
+  const bool u4 = p.kind == WeightKind::kUint4;
+  if (p.dtype == DType::kFloat16)
+    return u4 ? sm90::wna16_run_cfg<cutlass::half_t, WeightKind::kUint4>(cfg, a, p.workspace, p.workspace_bytes, stream)
+              : sm90::wna16_run_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a, p.workspace, p.workspace_bytes, stream);
+  return u4 ? sm90::wna16_run_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a, p.workspace, p.workspace_bytes,
+                                                                           stream)
+            : sm90::wna16_run_cfg<cutlass::bfloat16_t, WeightKind::kInt4>(cfg, a, p.workspace, p.workspace_bytes,
+                                                                          stream);
+}
+
+// ---- explicit instantiation list (src/wna16_sm90_{f16,bf16}.cu) ------------------------
+#define QGEMM_WNA16_SM90_FOR_EACH_KERNEL(X, T)                                                              \
+  X(T, WeightKind::kInt4, 0) X(T, WeightKind::kInt4, 1) X(T, WeightKind::kInt4, 2) X(T, WeightKind::kUint4, 0) \
+  X(T, WeightKind::kUint4, 1) X(T, WeightKind::kUint4, 2)
+
+#define QGEMM_WNA16_SM90_DECL(prefix, T, K, C)                                                                  \
+  prefix template Status sm90::wna16_run<T, K, C>(const sm90::Wna16Sm90Args&, void*, size_t, cudaStream_t); \
+  prefix template size_t sm90::wna16_workspace<T, K, C>(const sm90::Wna16Sm90Args&);
+
+#if defined(QGEMM_WNA16_SM90_EXTERN_TEMPLATES)
+#define QGEMM_WNA16_SM90_EXTERN(T, K, C) QGEMM_WNA16_SM90_DECL(extern, T, K, C)
+QGEMM_WNA16_SM90_FOR_EACH_KERNEL(QGEMM_WNA16_SM90_EXTERN, cutlass::half_t)
+QGEMM_WNA16_SM90_FOR_EACH_KERNEL(QGEMM_WNA16_SM90_EXTERN, cutlass::bfloat16_t)
+#undef QGEMM_WNA16_SM90_EXTERN
+#endif
+
+}  // namespace qgemm

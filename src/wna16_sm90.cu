@@ -1,0 +1,74 @@
+// The extension's entry to the sm90a W4A16 GEMM (int4_k64 weights, RS wgmma): integers and
+// pointers in, Status out. Built only where 90a is in the architecture list; the kernels
+// themselves are instantiated in wna16_sm90_{f16,bf16}.cu.
+#define QGEMM_WNA16_SM90_EXTERN_TEMPLATES
+#include <atomic>
+#include <string>
+
+#include "ops.hpp"
+#include "qgemm/gemm/sm90_wna16_launch.cuh"
+
+namespace qgemm::ops {
+namespace {
+
+// 90a kernels run on compute capability 9.0 only; cached per device id < 64.
+bool device_is_sm90(int& dev) {
+  static std::atomic<int> cache[64];  // 0: unknown, 1: sm_90, 2: other
+  if (cudaGetDevice(&dev) != cudaSuccess) return false;
+  const bool cached = dev >= 0 && dev < 64;
+  if (cached) {
+    const int c = cache[dev].load(std::memory_order_relaxed);
+    if (c) return c == 1;
+  }
+  int major = 0, minor = 0;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev) != cudaSuccess)
+    return false;
+  const bool ok = major == 9 && minor == 0;
+  if (cached) cache[dev].store(ok ? 1 : 2, std::memory_order_relaxed);
+  return ok;
+}
+
+}  // namespace
+
+size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config) {
+  return qgemm::wna16_sm90_workspace_bytes(M, N, K, num_sms, config);
+}
+
+std::string wna16_sm90_configs_string() {
+  std::string s;
+  for (int i = 0; i < kWna16Sm90NumConfigs; ++i) {
+    const auto& c = kWna16Sm90Configs[i];
+    s += std::to_string(i) + " " + c.name + " max_m=" + std::to_string(c.max_m) + "\n";
+  }
+  return s;
+}
+
+int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
+                         const void* scales, const void* zeros, const void* bias, void* out,
+                         int64_t ldo, int M, int N, int K, int group_size, void* workspace,
+                         size_t workspace_bytes, int num_sms, int config, uintptr_t stream) {
+  int dev = 0;
+  if (!device_is_sm90(dev)) return int(Status::kUnsupported);
+  WnA16Params p{};
+  p.x = x;
+  p.ldx = ldx;
+  p.w = w;
+  p.scales = scales;
+  p.zeros = zeros;
+  p.bias = bias;
+  p.out = out;
+  p.ldo = ldo;
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.group_size = group_size;
+  p.dtype = DType(dtype);
+  p.kind = WeightKind(kind);
+  p.workspace = workspace;
+  p.workspace_bytes = workspace_bytes;
+  p.num_sms = num_sms;
+  return int(qgemm::wna16_gemm_sm90(p, config, reinterpret_cast<cudaStream_t>(stream)));
+}
+
+}  // namespace qgemm::ops

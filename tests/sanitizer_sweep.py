@@ -1,6 +1,6 @@
 """A small GPU sweep for compute-sanitizer (memcheck, racecheck):
 
-    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [scaled_mm] [quant]
+    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [wna16_sm90] [scaled_mm] [quant]
 
 Every kernel family and every dispatch config at least once (tails, split-K, group
 sizes, both dtypes, the repack and dequantize kernels, the activation quantizers on
@@ -35,6 +35,43 @@ def wna16_sweep() -> int:
                 print(f"{dtype} {scheme}/{zp} g{group} m={m}: rel err {err:.2e} {'ok' if ok else 'FAIL'}")
             g = torch.randn(3, n, device="cuda").to(dtype)
             qgemm.linear_t(g, pw)
+    return bad
+
+
+def wna16_sm90_sweep() -> int:
+    """The sm90a wgmma kernel on int4_k64 (needs an sm_90 GPU and a 90a build): every
+    config row, int4 / uint4, g 64 / 128 / K, a half-outside last tile, tails in M, bias."""
+    from qgemm import ops
+
+    if torch.cuda.get_device_capability() != (9, 0):
+        print("wna16_sm90: skipped (not an sm_90 device)")
+        return 0
+    bad = 0
+    ops.FORCE_PATH = "sm90"
+    try:
+        cases = [("int4", "int", 128), ("uint4", "int", 64), ("uint4", "float", -1)]
+        for config in range(3):
+            ops.SM90_CONFIG = config
+            for dtype in (torch.float16, torch.bfloat16):
+                for scheme, zp, group in cases:
+                    n, k = 320, 512
+                    w = (torch.randn(n, k) * 0.05).to(dtype)
+                    qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
+                    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+                    ref_w = qw.dequantize().double().cuda()
+                    bias = torch.randn(n, device="cuda").to(dtype)
+                    for m in (1, 65, 300):
+                        x = torch.randn(m, k, device="cuda").to(dtype)
+                        out = qgemm.linear(x, pw, bias)
+                        ref = x.double() @ ref_w.t() + bias.double()
+                        err = ((out.double() - ref).norm() / ref.norm()).item()
+                        ok = err < (2e-3 if dtype == torch.float16 else 1.5e-2)
+                        bad += not ok
+                        print(f"sm90 cfg{config} {dtype} {scheme}/{zp} g{group} m={m}: rel err {err:.2e} "
+                              f"{'ok' if ok else 'FAIL'}")
+    finally:
+        ops.FORCE_PATH = None
+        ops.SM90_CONFIG = None
     return bad
 
 
@@ -109,7 +146,8 @@ def activation_quant_sweep() -> int:
     return bad
 
 
-SWEEPS = {"wna16": wna16_sweep, "scaled_mm": scaled_mm_sweep, "quant": activation_quant_sweep}
+SWEEPS = {"wna16": wna16_sweep, "wna16_sm90": wna16_sm90_sweep, "scaled_mm": scaled_mm_sweep,
+          "quant": activation_quant_sweep}
 
 
 def main(names) -> int:

@@ -13,7 +13,8 @@ Formats (W is [N, K], codes one per element):
   ((32q + t) * 4 + j) * 8 + 4e + rm + 2rk of a block holds W[n, k] with
   n = 16q + 8rm + t // 4, k = 16j + 8rk + 2(t % 4) + e (the sm90 wgmma A fragment of
   warpgroup thread 32q + t, 16 bytes per thread). Unsigned nibbles as int4_fragment.
-  Rule: N % 64 == 0, K % 64 == 0. Host (CPU) packing only so far: no kernel reads it.
+  Rule: N % 64 == 0, K % 64 == 0. Packed on the host or the GPU; read by the sm90a
+  wgmma W4A16 kernel (ops.FORCE_PATH = "sm90").
 - tc_fpx: (n64 x k64) tiles, nbits * 512 bytes each, shape [K/64, N/64, nbits * 512];
   FPx code bits split into planes. Rule: N % 64 == 0, K % 64 == 0, nbits in {4, 5, 6}.
 """
@@ -54,8 +55,6 @@ def _check_range(fn: str, codes: torch.Tensor, lo: int, hi: int) -> None:
 def _pack_tiled(fn: str, fmt: int, codes: torch.Tensor) -> torch.Tensor:
     tile_n, tile_k, tile_bytes = _TILE[fmt]
     n, k = _check_codes(fn, codes, tile_n, tile_k, (torch.int8, torch.uint8))
-    if fmt == INT4_K64 and codes.is_cuda:
-        fail(fn, "codes", codes.device, "must be on cpu (int4_k64 has no GPU repack yet)")
     if fmt in _INT4:
         _check_range(fn, codes, -8, 7) if codes.dtype == torch.int8 else _check_range(fn, codes, 0, 15)
     elif codes.dtype == torch.int8:
@@ -96,7 +95,7 @@ def unpack_int4_fragment(packed: torch.Tensor, n: int, k: int, signed: bool) -> 
 
 
 def pack_int4_k64(codes: torch.Tensor) -> torch.Tensor:
-    """codes [N, K] (CPU): int8 in [-8, 7] (int4) or uint8 in [0, 15] (uint4)."""
+    """codes [N, K]: int8 in [-8, 7] (int4) or uint8 in [0, 15] (uint4)."""
     return _pack_tiled("pack_int4_k64", INT4_K64, codes)
 
 

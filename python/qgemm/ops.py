@@ -42,13 +42,19 @@ def _new(shape, dtype, device) -> torch.Tensor:
     return torch.empty(shape, dtype=dtype, device=device)
 
 
-# Benchmarks and tests pin one path: None (the table decides), "fused" or "dense".
+# Benchmarks and tests pin one path: None (the table decides), "fused" (the sm80
+# mma.sync kernel), "dense" or "sm90" (the sm90a wgmma kernel; needs weights prepacked
+# with format="int4_k64", which no other path reads: such weights always run on it).
 FORCE_PATH: Optional[str] = None
+PATHS = ("fused", "dense", "sm90")
+# Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
+# kWna16Sm90Configs) to force, or None (chosen by M).
+SM90_CONFIG: Optional[int] = None
 
 
 def dense_min_m(device: torch.device) -> Optional[int]:
     if FORCE_PATH is not None:
-        return None if FORCE_PATH == "fused" else 1
+        return None if FORCE_PATH in ("fused", "sm90") else 1
     return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
 
 
@@ -105,6 +111,35 @@ def _(x, w, scales, zeros, bias, kind, group_size):
     return x.new_empty((x.shape[0], _n_of(w)))
 
 
+@torch.library.custom_op("qgemm::wna16_sm90_gemm", mutates_args=(), device_types="cuda")
+def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
+                    zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
+                    kind: int, group_size: int, config: int) -> torch.Tensor:
+    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): sm90a wgmma kernel, w in int4_k64.
+    config: a row of kWna16Sm90Configs, or -1 (chosen by M)."""
+    ext = _ext.extension()
+    m, k = x.shape
+    n = _n_of(w)
+    out = _new((m, n), x.dtype, x.device)
+    sms = _num_sms(x.device.index if x.device.index is not None else torch.cuda.current_device())
+    ws = _new((ext.wna16_sm90_workspace_bytes(m, n, k, sms, config),), torch.uint8, x.device)
+    status = ext.wna16_sm90_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                                 scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(), out.stride(0),
+                                 m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, config,
+                                 _ext.current_stream())
+    if status != 0:
+        why = {1: "invalid argument", 2: "unsupported (needs an sm_90 device, a build with 90a, "
+               "group size a multiple of 64 or K, and a config row of the table)",
+               3: "workspace too small", 4: "CUDA error"}.get(status, "unknown")
+        raise RuntimeError(f"qgemm.linear: sm90 W4A16 kernel failed with status {status} ({why})")
+    return out
+
+
+@wna16_sm90_gemm.register_fake
+def _(x, w, scales, zeros, bias, kind, group_size, config):
+    return x.new_empty((x.shape[0], _n_of(w)))
+
+
 @torch.library.custom_op("qgemm::wna16_dequantize", mutates_args=(), device_types="cuda")
 def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torch.Tensor],
                      kind: int, group_size: int) -> torch.Tensor:
@@ -142,6 +177,18 @@ def _backward(ctx, grad):
 
 
 torch.library.register_autograd("qgemm::wna16_gemm", _backward, setup_context=_setup_context)
+
+
+def _check_path(fn: str, w: PackedWeight) -> Optional[str]:
+    """"sm90" when the sm90a kernel must run (int4_k64 weights, or forced), else None."""
+    if FORCE_PATH is not None and FORCE_PATH not in PATHS:
+        fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
+    k64 = w.format == "int4_k64"
+    if FORCE_PATH == "sm90" and not k64:
+        fail(fn, "w.format", w.format, "must be 'int4_k64' on the sm90 path (prepack(..., format='int4_k64'))")
+    if k64 and FORCE_PATH in ("fused", "dense"):
+        fail(fn, "w.format", w.format, f"is read only by the sm90 kernel, not the {FORCE_PATH!r} path")
+    return "sm90" if k64 else None
 
 
 # --------------------------------------------------------------------------- public API
@@ -183,6 +230,12 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     x2 = x2.contiguous()
     if x2.shape[0] == 0:
         return x.new_empty((*lead, w.n))
+    if _check_path(fn, w) == "sm90":
+        if bias is not None and bias.data_ptr() % 16:
+            bias = bias.clone()  # the TMA epilogue reads the bias in 16-byte vectors
+        config = -1 if SM90_CONFIG is None else SM90_CONFIG
+        y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)
+        return y.reshape(*lead, w.n)
     threshold = dense_min_m(x.device)
     if threshold is not None and x2.shape[0] >= threshold:
         dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
@@ -201,6 +254,8 @@ def linear_t(g: torch.Tensor, w: Union[PackedWeight, QuantizedWeight]) -> torch.
     fn = "linear_t"
     w = _resolve(fn, w, g)
     _check_activation(fn, "g", g, w, w.n)
+    if w.format == "int4_k64":
+        fail(fn, "w.format", w.format, "has no dequantizer yet: prepack with the default format")
     lead = g.shape[:-1]
     dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
     y = g.reshape(-1, w.n) @ dense

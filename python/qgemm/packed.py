@@ -27,11 +27,18 @@ GROUP_SIZES = (32, 64, 128)
 N_ALIGN, K_ALIGN = 64, 128
 
 
+# Kernel formats a PackedWeight can hold. int4_fragment / int8_fragment feed the sm80
+# mma.sync kernel (and the dense path); int4_k64 feeds the sm90a wgmma kernel only
+# (int4 / uint4, group size a multiple of 64 or K).
+FORMATS = ("int4_fragment", "int8_fragment", "int4_k64")
+
+
 @dataclass(eq=False)
 class PackedWeight:
-    """W [N, K] in a kernel format. `packed` is int4_fragment or int8_fragment bytes;
-    scales (and zeros) are [K / group_size, N] in `dtype`; perm is the act-order input
-    permutation (x[..., perm] feeds the kernel) or None."""
+    """W [N, K] in a kernel format. `packed` holds `format`'s bytes (int4_fragment or
+    int8_fragment by default, int4_k64 on request); scales (and zeros) are
+    [K / group_size, N] in `dtype`; perm is the act-order input permutation (x[..., perm]
+    feeds the kernel) or None."""
 
     scheme: str
     kind: int
@@ -43,6 +50,7 @@ class PackedWeight:
     scales: torch.Tensor
     zeros: Optional[torch.Tensor]
     perm: Optional[torch.Tensor]
+    format: str = "int4_fragment"
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -76,14 +84,40 @@ def check_packable(fn: str, qw: QuantizedWeight) -> None:
     _check_shape(fn, n, k, qw.group_size, "N (qw.shape[0])", "K (qw.shape[1])", "qw.group_size")
 
 
-def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = None) -> PackedWeight:
-    """Repack `qw` into its kernel format on `device` (default: the current CUDA device).
+def _default_format(scheme: str) -> str:
+    return "int8_fragment" if scheme == "int8" else "int4_fragment"
+
+
+def check_format(fn: str, qw: QuantizedWeight, format: Optional[str]) -> str:
+    """The kernel format prepack() writes for `qw`; int4_k64 only where the sm90 kernel
+    can read it (int4 / uint4, group size a multiple of 64 or K)."""
+    if format is None:
+        return _default_format(qw.scheme)
+    check_choice(fn, "format", format, FORMATS)
+    if format == "int4_k64":
+        if qw.scheme not in ("int4", "uint4"):
+            fail(fn, "format", format, f"holds int4 / uint4 codes, not scheme {qw.scheme!r}")
+        g, k = qw.group_size, qw.shape[1]
+        if g % 64 and g != k:
+            fail(fn, "qw.group_size", g, "must be a multiple of 64 or K for format 'int4_k64'")
+    elif format != _default_format(qw.scheme):
+        fail(fn, "format", format, f"must be {_default_format(qw.scheme)!r} or 'int4_k64' "
+                                   f"for scheme {qw.scheme!r}")
+    return format
+
+
+def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = None,
+            format: Optional[str] = None) -> PackedWeight:
+    """Repack `qw` into a kernel format on `device` (default: the current CUDA device).
 
     dtype is the activation dtype the weight will be used with (fp16 or bf16); default:
-    the dtype of qw.scales when that is fp16/bf16, else fp16.
+    the dtype of qw.scales when that is fp16/bf16, else fp16. format: None (the format
+    the default dispatch reads) or one of FORMATS; "int4_k64" is read only by the sm90a
+    kernel (ops.FORCE_PATH = "sm90").
     """
     fn = "prepack"
     check_packable(fn, qw)
+    format = check_format(fn, qw, format)
     device = torch.device(device) if device is not None else torch.device("cuda", torch.cuda.current_device())
     if device.type != "cuda":
         fail(fn, "device", device, "must be a CUDA device")
@@ -92,13 +126,15 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
     check_choice(fn, "dtype", dtype, ACT_DTYPES)
 
     codes = qw.qdata.to(device, non_blocking=True)
-    packed = kf.pack_int8_fragment(codes) if qw.scheme == "int8" else kf.pack_int4_fragment(codes)
+    pack = {"int4_fragment": kf.pack_int4_fragment, "int8_fragment": kf.pack_int8_fragment,
+            "int4_k64": kf.pack_int4_k64}[format]
+    packed = pack(codes)
     scales = qw.scales.to(device).t().to(dtype).contiguous()
     zeros = None if qw.zeros is None else qw.zeros.to(device).t().to(dtype).contiguous()
     perm = None if qw.perm is None else qw.perm.to(device)
     n, k = qw.shape
     return PackedWeight(qw.scheme, _KIND[qw.scheme], n, k, qw.group_size, dtype, packed,
-                        scales, zeros, perm)
+                        scales, zeros, perm, format)
 
 
 def _from_checkpoint(fn: str, qweight: torch.Tensor, n: int, k: int, g: int, zeros: torch.Tensor,

@@ -1,0 +1,229 @@
+"""sm90a W4A16 (RS wgmma on int4_k64) against the float64 reference of the quantized weights.
+
+Runs only on an sm_90 device with a build that includes 90a. Every config row of
+kWna16Sm90Configs is forced in turn (ops.SM90_CONFIG); outputs are NaN-poisoned.
+"""
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qgemm
+from qgemm import _ext, ops
+from qgemm import kernel_format as kf
+
+pytestmark = pytest.mark.gpu
+
+REL_BOUND = {torch.float16: 2e-3, torch.bfloat16: 1.5e-2}
+SCHEMES = [("int4", "int"), ("uint4", "int"), ("uint4", "float")]
+M_VALUES = [1, 17, 63, 64, 65, 255, 256, 1023, 4097]
+NUM_CONFIGS = 3  # rows of kWna16Sm90Configs (include/qgemm/gemm/wna16_dispatch.hpp)
+_DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
+
+
+def _sm90_available():
+    if not torch.cuda.is_available() or torch.cuda.get_device_capability() != (9, 0):
+        return False
+    return "90a" in _ext.compiled_archs()
+
+
+requires_sm90 = pytest.mark.skipif(not _sm90_available(), reason="needs an sm_90 GPU and a 90a build")
+
+
+@pytest.fixture(autouse=True)
+def sm90_path(monkeypatch):
+    monkeypatch.setattr(ops, "POISON_OUTPUTS", True)
+    monkeypatch.setattr(ops, "FORCE_PATH", "sm90")
+    monkeypatch.setattr(ops, "SM90_CONFIG", None)
+    yield
+
+
+def _weight(n, k, scheme, zero_point, group, dtype, seed=0):
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    w = torch.randn(n, k, generator=g) * 0.05
+    return qgemm.quantize(w.to(dtype), scheme, group, zero_point=zero_point, scale_dtype=dtype)
+
+
+def _reference(x, qw, bias=None):
+    y = x.double() @ qw.dequantize().double().t().cuda()
+    return y if bias is None else y + bias.double()
+
+
+def _rel_err(out, ref):
+    assert not torch.isnan(out).any(), "NaN in the output: an element was not written"
+    return ((out.double() - ref).norm() / ref.norm().clamp_min(1e-30)).item()
+
+
+def _check(x, qw, pw, bias, dtype, what):
+    out = qgemm.linear(x, pw, bias)
+    assert out.shape == (x.shape[0], qw.shape[0]) and out.dtype == dtype
+    err = _rel_err(out, _reference(x, qw, bias))
+    assert err < REL_BOUND[dtype], f"{what}: rel err {err:.2e}"
+
+
+@requires_sm90
+@pytest.mark.parametrize("config", range(NUM_CONFIGS))
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("scheme,zero_point", SCHEMES)
+@pytest.mark.parametrize("group", [64, 128, -1])
+def test_every_config_every_m(monkeypatch, config, dtype, scheme, zero_point, group):
+    monkeypatch.setattr(ops, "SM90_CONFIG", config)
+    n, k = 320, 1024  # 5 n64 blocks: the last 128-row tile is half outside N
+    qw = _weight(n, k, scheme, zero_point, group, dtype, seed=config)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    bias = torch.randn(n, device="cuda").to(dtype)
+    for m in M_VALUES:
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        for b in (None, bias):
+            _check(x, qw, pw, b, dtype, f"config {config} m={m} bias={b is not None}")
+
+
+@requires_sm90
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("n,k", [(64 * 3, 128), (64 * 5, 8192), (8192, 128), (8192, 8192)])
+@pytest.mark.parametrize("group", [64, 128, -1])
+def test_shapes(dtype, n, k, group):
+    for scheme, zp in SCHEMES:
+        qw = _weight(n, k, scheme, zp, group, dtype, seed=n + k)
+        pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+        bias = torch.randn(n, device="cuda").to(dtype)
+        for m in (1, 65, 1023):
+            x = torch.randn(m, k, device="cuda").to(dtype)
+            _check(x, qw, pw, bias, dtype, f"{scheme}/{zp} n={n} k={k} g={group} m={m}")
+
+
+@requires_sm90
+@pytest.mark.parametrize("config", range(NUM_CONFIGS))
+def test_exact_on_integer_grid(monkeypatch, config):
+    # Codes, scales (powers of two) and activations on a grid: fp32 accumulation is exact,
+    # so the kernel must equal the reference bit for bit (fp16 output range kept small).
+    monkeypatch.setattr(ops, "SM90_CONFIG", config)
+    n, k, g = 192, 256, 64
+    gen = torch.Generator().manual_seed(config)
+    for scheme in ("int4", "uint4"):
+        lo, hi = (-8, 8) if scheme == "int4" else (0, 16)
+        codes = torch.randint(lo, hi, (n, k), generator=gen, dtype=torch.int8 if scheme == "int4" else torch.uint8)
+        scales = torch.pow(2.0, torch.randint(-4, 0, (n, k // g), generator=gen).float()).half()
+        zeros = torch.randint(0, 16, (n, k // g), generator=gen).half() if scheme == "uint4" else None
+        qw = qgemm.QuantizedWeight(scheme, codes, scales, zeros, g)
+        pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
+        x = torch.randint(-3, 4, (77, k), generator=gen).half().cuda()
+        out = qgemm.linear(x, pw)
+        ref = _reference(x, qw)
+        assert torch.equal(out.double(), ref), f"{scheme}: max diff {(out.double() - ref).abs().max()}"
+
+
+@requires_sm90
+@given(nt=st.integers(1, 12), kt=st.integers(1, 16), m=st.integers(1, 600),
+       scheme=st.sampled_from(SCHEMES), group=st.sampled_from([64, 128, -1]), bf16=st.booleans(),
+       seed=st.integers(0, 2**16))
+@settings(max_examples=40)
+def test_random_shapes(nt, kt, m, scheme, group, bf16, seed):
+    dtype = torch.bfloat16 if bf16 else torch.float16
+    n, k = 64 * nt, 128 * kt
+    if group != -1 and k % group:
+        group = -1
+    qw = _weight(n, k, scheme[0], scheme[1], group, dtype, seed)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    x = torch.randn(m, k, device="cuda").to(dtype)
+    _check(x, qw, pw, None, dtype, f"n={n} k={k} m={m}")
+
+
+@requires_sm90
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_ldx_ldo_through_the_binding(dtype):
+    # Strided x (ldx > K) and out (ldo > N) straight through the extension; the padding
+    # of out must stay untouched.
+    n, k, m, g = 192, 512, 100, 128
+    qw = _weight(n, k, "uint4", "int", g, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    ldx, ldo = k + 64, n + 72
+    xbuf = torch.randn(m, ldx, device="cuda").to(dtype)
+    x = xbuf[:, :k]
+    obuf = torch.full((m, ldo), 7.0, device="cuda", dtype=dtype)
+    ext = _ext.extension()
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    for config in range(NUM_CONFIGS):
+        obuf.fill_(float("nan"))
+        obuf[:, n:] = 7.0
+        ws = torch.empty(ext.wna16_sm90_workspace_bytes(m, n, k, sms, config), dtype=torch.uint8, device="cuda")
+        st_ = ext.wna16_sm90_gemm(_DTYPE_CODE[dtype], 1, x.data_ptr(), ldx, pw.packed.data_ptr(),
+                                  pw.scales.data_ptr(), pw.zeros.data_ptr(), 0, obuf.data_ptr(), ldo, m, n, k, g,
+                                  ws.data_ptr(), ws.numel(), sms, config, _ext.current_stream())
+        assert st_ == 0
+        assert _rel_err(obuf[:, :n], _reference(x, qw)) < REL_BOUND[dtype]
+        assert torch.all(obuf[:, n:] == 7.0), "wrote past N into the row padding"
+        # A short workspace is refused, never overrun.
+        if ws.numel():
+            st_ = ext.wna16_sm90_gemm(_DTYPE_CODE[dtype], 1, x.data_ptr(), ldx, pw.packed.data_ptr(),
+                                      pw.scales.data_ptr(), pw.zeros.data_ptr(), 0, obuf.data_ptr(), ldo, m, n, k,
+                                      g, ws.data_ptr(), ws.numel() - 1, sms, config, _ext.current_stream())
+            assert st_ == 3
+
+
+@requires_sm90
+def test_group_32_is_refused_with_unsupported():
+    n, k = 128, 256
+    qw = _weight(n, k, "int4", "int", 32, torch.float16)
+    with pytest.raises(Exception, match="multiple of 64"):
+        qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
+    # Through the binding: kUnsupported (2), so callers fall back to the sm80 kernel.
+    pw = qgemm.prepack(qw, "cuda", torch.float16)
+    ext = _ext.extension()
+    x = torch.randn(4, k, device="cuda").half()
+    out = torch.empty(4, n, device="cuda").half()
+    st_ = ext.wna16_sm90_gemm(0, 0, x.data_ptr(), k, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
+                              out.data_ptr(), n, 4, n, k, 32, 0, 0, 132, 0, _ext.current_stream())
+    assert st_ == 2
+
+
+@requires_sm90
+def test_opcheck_compile_and_graphs():
+    n, k, dtype = 256, 512, torch.bfloat16
+    qw = _weight(n, k, "uint4", "float", 128, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    x = torch.randn(33, k, device="cuda").to(dtype)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    torch.library.opcheck(ops.wna16_sm90_gemm, (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, 128, -1))
+    ref = qgemm.linear(x, pw, bias)
+    compiled = torch.compile(lambda a: qgemm.linear(a, pw, bias), fullgraph=True)
+    assert torch.equal(compiled(x), ref)
+    g = torch.cuda.CUDAGraph()
+    static_x = x.clone()
+    with torch.cuda.graph(g):
+        static_out = qgemm.linear(static_x, pw, bias)
+    static_x.copy_(x)
+    g.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(static_out, ref)
+
+
+@requires_sm90
+def test_matches_sm80_kernel_closely():
+    # Same dequantized 16-bit weights (bit-identical per element by construction); only the
+    # fp32 accumulation order differs.
+    n, k, dtype = 512, 2048, torch.float16
+    qw = _weight(n, k, "uint4", "int", 128, dtype)
+    pw80 = qgemm.prepack(qw, "cuda", dtype)
+    pw90 = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    x = torch.randn(300, k, device="cuda").to(dtype)
+    out90 = qgemm.linear(x, pw90)
+    ops.FORCE_PATH = "fused"
+    out80 = qgemm.linear(x, pw80)
+    ops.FORCE_PATH = "sm90"
+    assert _rel_err(out90, out80.double()) < 1e-3
+
+
+@pytest.mark.parametrize("n,k", [(64, 64), (192, 128), (4096, 256)])
+@pytest.mark.parametrize("signed", [True, False])
+def test_gpu_int4_k64_repack_equals_host_packer(n, k, signed):
+    if not torch.cuda.is_available():
+        pytest.skip("needs a GPU")
+    gen = torch.Generator().manual_seed(n + k)
+    if signed:
+        codes = torch.randint(-8, 8, (n, k), generator=gen, dtype=torch.int8)
+    else:
+        codes = torch.randint(0, 16, (n, k), generator=gen, dtype=torch.uint8)
+    host = kf.pack_int4_k64(codes)
+    gpu = kf.pack_int4_k64(codes.cuda())
+    assert torch.equal(gpu.cpu(), host)

@@ -1,0 +1,40 @@
+"""CPU checks of the int4_k64 / sm90 plumbing: prepack's format rules (no GPU needed)."""
+import pytest
+import torch
+
+import qgemm
+from qgemm.packed import FORMATS, PackedWeight, check_format
+
+
+def _qw(scheme, group, n=128, k=256):
+    w = torch.randn(n, k) * 0.05
+    return qgemm.quantize(w, scheme, group, zero_point="int" if scheme == "uint4" else None)
+
+
+def test_default_formats():
+    assert check_format("prepack", _qw("int4", 128), None) == "int4_fragment"
+    assert check_format("prepack", _qw("uint4", 64), None) == "int4_fragment"
+    assert check_format("prepack", _qw("int8", 128), None) == "int8_fragment"
+    assert "int4_k64" in FORMATS
+    assert PackedWeight.__dataclass_fields__["format"].default == "int4_fragment"
+
+
+@pytest.mark.parametrize("scheme,group", [("int4", 64), ("int4", 128), ("uint4", 128), ("uint4", -1)])
+def test_int4_k64_accepted(scheme, group):
+    assert check_format("prepack", _qw(scheme, group), "int4_k64") == "int4_k64"
+
+
+@pytest.mark.parametrize("scheme,group,match", [
+    ("int8", 128, "scheme 'int8'"),
+    ("int4", 32, "multiple of 64"),
+])
+def test_int4_k64_refused_by_name(scheme, group, match):
+    with pytest.raises(ValueError, match=match):
+        qgemm.prepack(_qw(scheme, group), "cuda", torch.float16, format="int4_k64")
+
+
+def test_unknown_and_mismatched_formats_refused():
+    with pytest.raises(ValueError, match="format"):
+        check_format("prepack", _qw("int4", 128), "marlin")
+    with pytest.raises(ValueError, match="int4_fragment"):
+        check_format("prepack", _qw("int4", 128), "int8_fragment")

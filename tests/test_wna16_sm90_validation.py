@@ -8,7 +8,7 @@ from qgemm.packed import FORMATS, PackedWeight, check_format
 
 def _qw(scheme, group, n=128, k=256):
     w = torch.randn(n, k) * 0.05
-    return qgemm.quantize(w, scheme, group, zero_point="int" if scheme == "uint4" else None)
+    return qgemm.quantize(w, scheme, group, zero_point="int")
 
 
 def test_default_formats():

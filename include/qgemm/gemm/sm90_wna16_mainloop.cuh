@@ -362,22 +362,15 @@ struct Wna16MainloopRS {
       const int stage = smem_pipe_read.index();
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < 4; ++j) {
-        {
-          auto a_j = tCrA32(_, 0, j);
-          warpgroup_fence_operand(a_j);
-        }
         warpgroup_arrive();
         cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, stage), accum);
         tiled_mma.accumulate_ = GMMA::ScaleOut::One;
         warpgroup_commit_batch();
         // At most 3 batches pending: the one that last read set j + 1 (mod 4) is complete.
         warpgroup_wait<3>();
-        warpgroup_fence_operand(accum);
-        if (j < 3) {
-          auto a_next = tCrA32(_, 0, j + 1);
-          convert(raw, j + 1, a_next);
-          warpgroup_fence_operand(a_next);
-        }
+        // No register fences inside the k-tile: a fence (re)defines its operands, and
+        // ptxas then serializes the wgmma pipeline (C7513). Only accum is fenced, outside.
+        if (j < 3) convert(raw, j + 1, tCrA32(_, 0, j + 1));
         if (j == 2) {
           // (t - 1, 3) is complete: its stage can be refilled.
           if (t > 0) {
@@ -392,11 +385,9 @@ struct Wna16MainloopRS {
             load_raw(shared, next.index(), wgi, tid, raw);
           }
         }
-        if (j == 3 && t + 1 < k_tile_count) {
-          auto a_0 = tCrA32(_, 0, 0);
-          convert(raw, 0, a_0);
-          warpgroup_fence_operand(a_0);
-        }
+        // Unconditional (the last tile converts its own bytes again, unused): a conditional
+        // definition of wgmma input registers is one more thing ptxas must prove safe.
+        if (j == 3) convert(raw, 0, tCrA32(_, 0, 0));
       }
       ++smem_pipe_read;
     }

@@ -18,12 +18,13 @@
 //     n = 16 q + t/4 + {0, 8}) and for uint4 two zeros; per k16 step j: LOP3 magic
 //     (numeric::U4x8, as the sm80 kernel), (v - z) * s in the 16-bit type (bit-identical
 //     to the sm80 kernel's B fragments), into A register set j.
-//   k-blocks pipeline: A register sets 0..3 (one per k16 step). After issuing wgmma (t, j)
-//   the thread waits until at most 3 wgmma batches are pending (so the batch that last
-//   read set j + 1, (t - 1, j + 1), is done) and converts (t, j + 1) into set j + 1 while
-//   wgmma (t, j) runs; the raw bytes of k-tile t + 1 are read during step 2 and converted
-//   into set 0 during step 3. Stage t - 1 is released after step 2's wait of tile t (its
-//   last batch (t - 1, 3) is then complete); mma_tail releases the last one.
+//   k-blocks pipeline (CUTLASS's mixed-input RS order): A register sets 0..3 (one per k16
+//   step). After issuing wgmma (t, j) the thread waits until at most 3 wgmma batches are
+//   pending (so the batch that last read set j + 1, (t - 1, j + 1), is done) and converts
+//   (t, j + 1) into set j + 1 while wgmma (t, j) runs; after step 3 it releases stage t - 1
+//   (its last batch is then complete), reads the raw bytes of k-tile t + 1 and converts them
+//   into set 0. The first k-tile (scale-d Zero on step 0) and the last are peeled out of the
+//   loop, so nothing in it is conditional; mma_tail releases the last stage.
 //
 // CUTLASS collective contract (as sm90_mma_tma_gmma_ss_warpspecialized.hpp, K_PIPE_MMAS = 1):
 // DispatchPolicy{Stages, ClusterShape, ArchTag, Schedule}, TiledMma, Arguments/Params,
@@ -346,50 +347,102 @@ struct Wna16MainloopRS {
     const int tid = thread_idx % cutlass::NumThreadsPerWarpGroup;  // thread in its consumer warpgroup
     const int wgi = thread_idx / cutlass::NumThreadsPerWarpGroup;  // consumer warpgroup: weight block of the tile
 
+    constexpr int K_BLOCK_MAX = 4;  // k16 steps per k-tile = A register sets
+    constexpr int K_WAIT_MAX = K_BLOCK_MAX - 1;
+
+    // Same order as CUTLASS's mixed-input RS collective
+    // (sm90_mma_tma_gmma_rs_warpspecialized_mixed_input.hpp): the first k-tile (ScaleOut::Zero
+    // on its first k-block) and the last one are peeled, so inside the main loop the wgmma
+    // scale-d is the constant One and every conversion is unconditional; a run-time scale-d
+    // or a conditional definition of A registers between wgmma.fence and wgmma.wait makes
+    // ptxas serialize the pipeline (C7513).
     Raw raw;
     PipelineState smem_pipe_release = smem_pipe_read;
-    {
-      auto token = pipeline.consumer_try_wait(smem_pipe_read);
-      pipeline.consumer_wait(smem_pipe_read, token);
-      load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
-      convert(raw, 0, tCrA32(_, 0, 0));
-    }
     tiled_mma.accumulate_ = GMMA::ScaleOut::Zero;
     warpgroup_fence_operand(accum);
 
-    CUTLASS_PRAGMA_NO_UNROLL
-    for (int t = 0; t < k_tile_count; ++t) {
-      const int stage = smem_pipe_read.index();
+    // First k-tile: no batch has read A yet, so set j + 1 is converted without a wait.
+    auto barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
+    {
+      pipeline.consumer_wait(smem_pipe_read, barrier_token);
+      const int read_stage = smem_pipe_read.index();
+      ++smem_pipe_read;
+      barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
+      load_raw(shared, read_stage, wgi, tid, raw);
+      convert(raw, 0, tCrA32(_, 0, 0));
       CUTLASS_PRAGMA_UNROLL
-      for (int j = 0; j < 4; ++j) {
+      for (int j = 0; j < K_BLOCK_MAX; ++j) {
         warpgroup_arrive();
-        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, stage), accum);
+        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
         tiled_mma.accumulate_ = GMMA::ScaleOut::One;
         warpgroup_commit_batch();
-        // At most 3 batches pending: the one that last read set j + 1 (mod 4) is complete.
-        warpgroup_wait<3>();
-        // No register fences inside the k-tile: a fence (re)defines its operands, and
-        // ptxas then serializes the wgmma pipeline (C7513). Only accum is fenced, outside.
-        if (j < 3) convert(raw, j + 1, tCrA32(_, 0, j + 1));
-        if (j == 2) {
-          // (t - 1, 3) is complete: its stage can be refilled.
-          if (t > 0) {
-            pipeline.consumer_release(smem_pipe_release);
-            ++smem_pipe_release;
-          }
-          if (t + 1 < k_tile_count) {
-            PipelineState next = smem_pipe_read;
-            ++next;
-            auto token = pipeline.consumer_try_wait(next);
-            pipeline.consumer_wait(next, token);
-            load_raw(shared, next.index(), wgi, tid, raw);
-          }
-        }
-        // Unconditional (the last tile converts its own bytes again, unused): a conditional
-        // definition of wgmma input registers is one more thing ptxas must prove safe.
-        if (j == 3) convert(raw, 0, tCrA32(_, 0, 0));
+        if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
       }
+      --k_tile_count;
+      if (k_tile_count > 0) {
+        pipeline.consumer_wait(smem_pipe_read, barrier_token);
+        load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
+        // Set 0 was last read by batch (0, 0): done once at most K_WAIT_MAX are pending.
+        warpgroup_wait<K_WAIT_MAX>();
+        convert(raw, 0, tCrA32(_, 0, 0));
+      }
+    }
+    if (k_tile_count == 0) {
+      warpgroup_fence_operand(accum);
+      return;
+    }
+
+    warpgroup_fence_operand(accum);
+    // Main loop: k-tiles 1 .. k_tile_count - 2 of the remaining ones.
+    CUTLASS_PRAGMA_NO_UNROLL
+    for (; k_tile_count > 1; --k_tile_count) {
+      const int read_stage = smem_pipe_read.index();
       ++smem_pipe_read;
+      warpgroup_fence_operand(accum);
+      CUTLASS_PRAGMA_UNROLL
+      for (int j = 0; j < K_BLOCK_MAX; ++j) {
+        warpgroup_arrive();
+        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
+        tiled_mma.accumulate_ = GMMA::ScaleOut::One;
+        warpgroup_commit_batch();
+        // At most K_WAIT_MAX batches pending: the one that last read set j + 1 (mod 4),
+        // (t - 1, j + 1) or (t, 0), is complete.
+        warpgroup_wait<K_WAIT_MAX>();
+        if (j == K_BLOCK_MAX - 1) {
+          // (t - 1, 3) is complete: the previous k-tile's stage can be refilled.
+          pipeline.consumer_release(smem_pipe_release);
+          ++smem_pipe_release;
+        }
+        if (j == 0) barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
+        if (j == K_BLOCK_MAX - 1) {
+          pipeline.consumer_wait(smem_pipe_read, barrier_token);
+          load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
+          convert(raw, 0, tCrA32(_, 0, 0));
+        } else {
+          convert(raw, j + 1, tCrA32(_, 0, j + 1));
+        }
+      }
+      warpgroup_fence_operand(accum);
+    }
+
+    warpgroup_fence_operand(accum);
+    // Last k-tile: nothing to load after it.
+    {
+      const int read_stage = smem_pipe_read.index();
+      warpgroup_fence_operand(accum);
+      CUTLASS_PRAGMA_UNROLL
+      for (int j = 0; j < K_BLOCK_MAX; ++j) {
+        warpgroup_arrive();
+        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
+        tiled_mma.accumulate_ = GMMA::ScaleOut::One;
+        warpgroup_commit_batch();
+        warpgroup_wait<K_WAIT_MAX>();
+        if (j == K_BLOCK_MAX - 1) {
+          pipeline.consumer_release(smem_pipe_release);
+          ++smem_pipe_release;
+        }
+        if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
+      }
     }
     warpgroup_fence_operand(accum);
   }

@@ -22,24 +22,8 @@ int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void*
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                     size_t workspace_bytes, int num_sms, uintptr_t stream) {
-  WnA16Params p{};
-  p.x = x;
-  p.ldx = ldx;
-  p.w = w;
-  p.scales = scales;
-  p.zeros = zeros;
-  p.bias = bias;
-  p.out = out;
-  p.ldo = ldo;
-  p.M = M;
-  p.N = N;
-  p.K = K;
-  p.group_size = group_size;
-  p.dtype = DType(dtype);
-  p.kind = WeightKind(kind);
-  p.workspace = workspace;
-  p.workspace_bytes = workspace_bytes;
-  p.num_sms = num_sms;
+  const WnA16Params p = make_wna16_params(dtype, kind, x, ldx, w, scales, zeros, bias, out, ldo, M, N, K,
+                                          group_size, workspace, workspace_bytes, num_sms);
   return int(qgemm::wna16_gemm(p, reinterpret_cast<cudaStream_t>(stream)));
 }
 

@@ -8,6 +8,8 @@ import qgemm
 from qgemm import ops
 from qgemm.nn import QuantLinear
 
+from wna16_common import make_weight as _weight, reference as _reference, rel_err as _rel_err
+
 pytestmark = pytest.mark.gpu
 
 # ||out - ref|| / ||ref|| bounds per activation dtype (DESIGN.md "Tests").
@@ -22,22 +24,6 @@ def poison_outputs():
     ops.POISON_OUTPUTS = True
     yield
     ops.POISON_OUTPUTS = False
-
-
-def _weight(n, k, scheme, zero_point, group, dtype, seed=0):
-    g = torch.Generator(device="cpu").manual_seed(seed)
-    w = torch.randn(n, k, generator=g) * 0.05
-    return qgemm.quantize(w.to(dtype), scheme, group, zero_point=zero_point, scale_dtype=dtype)
-
-
-def _reference(x, qw, bias=None):
-    y = x.double() @ qw.dequantize().double().t().cuda()
-    return y if bias is None else y + bias.double()
-
-
-def _rel_err(out, ref):
-    assert not torch.isnan(out).any(), "NaN in the output: an element was not written"
-    return ((out.double() - ref).norm() / ref.norm()).item()
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])

@@ -12,6 +12,8 @@ import qgemm
 from qgemm import _ext, ops
 from qgemm import kernel_format as kf
 
+from wna16_common import make_weight as _weight, reference as _reference, rel_err as _rel_err
+
 pytestmark = pytest.mark.gpu
 
 REL_BOUND = {torch.float16: 2e-3, torch.bfloat16: 1.5e-2}
@@ -36,22 +38,6 @@ def sm90_path(monkeypatch):
     monkeypatch.setattr(ops, "FORCE_PATH", "sm90")
     monkeypatch.setattr(ops, "SM90_CONFIG", None)
     yield
-
-
-def _weight(n, k, scheme, zero_point, group, dtype, seed=0):
-    g = torch.Generator(device="cpu").manual_seed(seed)
-    w = torch.randn(n, k, generator=g) * 0.05
-    return qgemm.quantize(w.to(dtype), scheme, group, zero_point=zero_point, scale_dtype=dtype)
-
-
-def _reference(x, qw, bias=None):
-    y = x.double() @ qw.dequantize().double().t().cuda()
-    return y if bias is None else y + bias.double()
-
-
-def _rel_err(out, ref):
-    assert not torch.isnan(out).any(), "NaN in the output: an element was not written"
-    return ((out.double() - ref).norm() / ref.norm().clamp_min(1e-30)).item()
 
 
 def _check(x, qw, pw, bias, dtype, what):

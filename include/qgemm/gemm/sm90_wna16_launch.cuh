@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <cuda_runtime.h>
 
 #include "qgemm/gemm/cutlass_run.hpp"
@@ -39,44 +40,34 @@ size_t wna16_workspace(const Wna16Sm90Args& a) {
   return Sm90Wna16<T, kKind, kCfg>::workspace_bytes(a);
 }
 
+// Calls f(std::integral_constant<int, cfg>{}) for a row of kWna16Sm90Configs; `otherwise`
+// for an index outside the table.
+template <class R, class F>
+inline R visit_config(int cfg, R otherwise, F&& f) {
+  static_assert(kWna16Sm90NumConfigs == 3, "update the switch with the table");
+  switch (cfg) {
+    case 0: return f(std::integral_constant<int, 0>{});
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+  }
+  return otherwise;
+}
+
 // (dtype, kind, config) -> the instantiation.
 template <class T, WeightKind kKind>
 inline Status wna16_run_cfg(int cfg, const Wna16Sm90Args& a, void* ws, size_t ws_bytes, cudaStream_t s) {
-  static_assert(kWna16Sm90NumConfigs == 3, "update the switches with the table");
-  switch (cfg) {
-    case 0: return wna16_run<T, kKind, 0>(a, ws, ws_bytes, s);
-    case 1: return wna16_run<T, kKind, 1>(a, ws, ws_bytes, s);
-    case 2: return wna16_run<T, kKind, 2>(a, ws, ws_bytes, s);
-  }
-  return Status::kUnsupported;
+  return visit_config(cfg, Status::kUnsupported,
+                      [&](auto c) { return wna16_run<T, kKind, decltype(c)::value>(a, ws, ws_bytes, s); });
 }
 
 template <class T, WeightKind kKind>
 inline size_t wna16_workspace_cfg(int cfg, const Wna16Sm90Args& a) {
-  switch (cfg) {
-    case 0: return wna16_workspace<T, kKind, 0>(a);
-    case 1: return wna16_workspace<T, kKind, 1>(a);
-    case 2: return wna16_workspace<T, kKind, 2>(a);
-  }
-  return 0;
+  return visit_config(cfg, size_t(0), [&](auto c) { return wna16_workspace<T, kKind, decltype(c)::value>(a); });
 }
 
 inline Wna16Sm90Args make_args(const WnA16Params& p) {
-  Wna16Sm90Args a{};
-  a.x = p.x;
-  a.ldx = p.ldx;
-  a.w = p.w;
-  a.scales = p.scales;
-  a.zeros = p.zeros;
-  a.bias = p.bias;
-  a.out = p.out;
-  a.ldo = p.ldo;
-  a.M = p.M;
-  a.N = p.N;
-  a.K = p.K;
-  a.group_size = p.group_size;
-  a.num_sms = p.num_sms;
-  return a;
+  return Wna16Sm90Args{p.x, p.ldx, p.w, p.scales, p.zeros, p.bias, p.out, p.ldo, p.M, p.N, p.K, p.group_size,
+                       p.num_sms};
 }
 
 }  // namespace sm90
@@ -92,40 +83,24 @@ inline int wna16_sm90_resolve_config(int M, int cfg) {
 inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int cfg) {
   cfg = wna16_sm90_resolve_config(M, cfg);
   if (cfg < 0 || M <= 0 || N <= 0 || K <= 0 || num_sms <= 0) return 0;
-  WnA16Params p{};
-  p.M = M;
-  p.N = N;
-  p.K = K;
-  p.ldx = K;
-  p.ldo = N;
-  p.group_size = K;
-  p.num_sms = num_sms;
+  // The workspace depends on the sizes only: strides and group size take their least values.
+  const WnA16Params p = make_wna16_params(0, 0, nullptr, K, nullptr, nullptr, nullptr, nullptr, nullptr, N, M,
+                                          N, K, K, nullptr, 0, num_sms);
   const sm90::Wna16Sm90Args a = sm90::make_args(p);
   // The scheduler's workspace does not depend on the element or weight kind; bf16 / uint4
   // is the widest epilogue, asked for the bound.
-  size_t need = 0;
   const size_t b0 = sm90::wna16_workspace_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a);
   const size_t b1 = sm90::wna16_workspace_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a);
-  need = b0 > b1 ? b0 : b1;
-  return need;
+  return b0 > b1 ? b0 : b1;
 }
 
 inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream) {
   using detail::aligned;
-  if (p.M < 0 || p.N <= 0 || p.K <= 0 || p.N % 64 != 0 || p.K % 128 != 0) return Status::kInvalidArgument;
-  const int G = p.group_size;
-  if (!(G == 32 || G == 64 || G == 128 || G == p.K)) return Status::kInvalidArgument;
-  if (p.dtype != DType::kFloat16 && p.dtype != DType::kBFloat16) return Status::kInvalidArgument;
-  if (p.num_sms <= 0) return Status::kInvalidArgument;
+  const Status shared = detail::wna16_check_shared(p);
+  if (shared != Status::kSuccess) return shared;
   if (p.kind != WeightKind::kInt4 && p.kind != WeightKind::kUint4) return Status::kUnsupported;
-  if (G % 64 != 0) return Status::kUnsupported;  // g = 32: the sm80 kernel serves it
+  if (p.group_size % 64 != 0) return Status::kUnsupported;  // g = 32: the sm80 kernel serves it
   if (p.M == 0) return Status::kSuccess;
-  if (!p.x || !p.w || !p.scales || !p.out) return Status::kInvalidArgument;
-  if (p.kind == WeightKind::kUint4 && !p.zeros) return Status::kInvalidArgument;
-  if (p.ldx < p.K || p.ldx % 8 != 0 || !aligned(p.x, 16)) return Status::kInvalidArgument;
-  if (!aligned(p.w, 16) || !aligned(p.scales, 16)) return Status::kInvalidArgument;
-  if (p.kind == WeightKind::kUint4 && !aligned(p.zeros, 16)) return Status::kInvalidArgument;
-  if (p.ldo < p.N) return Status::kInvalidArgument;
   if (p.ldo % 8 != 0 || !aligned(p.out, 16)) return Status::kUnsupported;  // TMA store rows
   if (p.bias && !aligned(p.bias, 16)) return Status::kUnsupported;
   cfg = wna16_sm90_resolve_config(p.M, cfg);

@@ -358,6 +358,23 @@ struct Wna16MainloopRS {
     // ptxas serialize the pipeline (C7513).
     Raw raw;
     PipelineState smem_pipe_release = smem_pipe_read;
+    // k-block j of the k-tile in stage read_stage: one wgmma batch on A register set j.
+    auto issue = [&](int j, int read_stage) {
+      warpgroup_arrive();
+      cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
+      tiled_mma.accumulate_ = GMMA::ScaleOut::One;
+      warpgroup_commit_batch();
+    };
+    // After batch (t, j): at most K_WAIT_MAX pending, so the one that last read set j + 1
+    // (mod 4), (t - 1, j + 1) or (t, 0), is complete; after step 3 all of k-tile t - 1 is,
+    // and its stage can be refilled.
+    auto wait_release = [&](int j) {
+      warpgroup_wait<K_WAIT_MAX>();
+      if (j == K_BLOCK_MAX - 1) {
+        pipeline.consumer_release(smem_pipe_release);
+        ++smem_pipe_release;
+      }
+    };
     tiled_mma.accumulate_ = GMMA::ScaleOut::Zero;
     warpgroup_fence_operand(accum);
 
@@ -372,10 +389,7 @@ struct Wna16MainloopRS {
       convert(raw, 0, tCrA32(_, 0, 0));
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
-        warpgroup_arrive();
-        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
-        tiled_mma.accumulate_ = GMMA::ScaleOut::One;
-        warpgroup_commit_batch();
+        issue(j, read_stage);
         if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
       }
       --k_tile_count;
@@ -401,18 +415,8 @@ struct Wna16MainloopRS {
       warpgroup_fence_operand(accum);
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
-        warpgroup_arrive();
-        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
-        tiled_mma.accumulate_ = GMMA::ScaleOut::One;
-        warpgroup_commit_batch();
-        // At most K_WAIT_MAX batches pending: the one that last read set j + 1 (mod 4),
-        // (t - 1, j + 1) or (t, 0), is complete.
-        warpgroup_wait<K_WAIT_MAX>();
-        if (j == K_BLOCK_MAX - 1) {
-          // (t - 1, 3) is complete: the previous k-tile's stage can be refilled.
-          pipeline.consumer_release(smem_pipe_release);
-          ++smem_pipe_release;
-        }
+        issue(j, read_stage);
+        wait_release(j);
         if (j == 0) barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
         if (j == K_BLOCK_MAX - 1) {
           pipeline.consumer_wait(smem_pipe_read, barrier_token);
@@ -432,15 +436,8 @@ struct Wna16MainloopRS {
       warpgroup_fence_operand(accum);
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
-        warpgroup_arrive();
-        cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
-        tiled_mma.accumulate_ = GMMA::ScaleOut::One;
-        warpgroup_commit_batch();
-        warpgroup_wait<K_WAIT_MAX>();
-        if (j == K_BLOCK_MAX - 1) {
-          pipeline.consumer_release(smem_pipe_release);
-          ++smem_pipe_release;
-        }
+        issue(j, read_stage);
+        wait_release(j);
         if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
       }
     }

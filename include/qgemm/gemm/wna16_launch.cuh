@@ -125,23 +125,12 @@ inline Status wna16_run_kind(WeightKind kind, int cfg, const sm80::Wna16KernelAr
 
 inline Status wna16_gemm(const WnA16Params& p, cudaStream_t stream) {
   using detail::aligned;
-  // ---- sizes (the Python layer enforces the same rules and names the argument) ----
-  if (p.M < 0 || p.N <= 0 || p.K <= 0 || p.N % 64 != 0 || p.K % 128 != 0) return Status::kInvalidArgument;
-  const int G = p.group_size;
-  if (!(G == 32 || G == 64 || G == 128 || G == p.K)) return Status::kInvalidArgument;
-  if (p.dtype != DType::kFloat16 && p.dtype != DType::kBFloat16) return Status::kInvalidArgument;
-  if (p.kind != WeightKind::kInt4 && p.kind != WeightKind::kUint4 && p.kind != WeightKind::kInt8)
-    return Status::kInvalidArgument;
-  if (p.num_sms <= 0) return Status::kInvalidArgument;
+  const Status shared = detail::wna16_check_shared(p);
+  if (shared != Status::kSuccess) return shared;
   if (p.M == 0) return Status::kSuccess;
-  // ---- pointers, strides, alignment ----
-  if (!p.x || !p.w || !p.scales || !p.out) return Status::kInvalidArgument;
-  if (p.kind == WeightKind::kUint4 && !p.zeros) return Status::kInvalidArgument;
-  if (p.ldx < p.K || p.ldx % 8 != 0 || !aligned(p.x, 16)) return Status::kInvalidArgument;
-  if (!aligned(p.w, 16) || !aligned(p.scales, 16)) return Status::kInvalidArgument;
-  if (p.kind == WeightKind::kUint4 && !aligned(p.zeros, 16)) return Status::kInvalidArgument;
-  if (p.ldo < p.N || p.ldo % 2 != 0 || !aligned(p.out, 4)) return Status::kInvalidArgument;
+  if (p.ldo % 2 != 0 || !aligned(p.out, 4)) return Status::kInvalidArgument;
   if (p.bias && !aligned(p.bias, 2)) return Status::kInvalidArgument;
+  const int G = p.group_size;
 
   const Wna16Plan plan = wna16_plan(p.M, p.N, p.K, p.num_sms, p.kind);
   const Wna16TileConfig& c = kWna16Configs[plan.config];

@@ -87,3 +87,22 @@ def require_cuda(fn: str) -> None:
 def current_stream() -> int:
     """The raw cudaStream_t of torch's current stream, read at call time (CUDA graphs)."""
     return torch.cuda.current_stream().cuda_stream
+
+
+# qgemm::Status (include/qgemm/status.hpp) in words.
+STATUS_TEXT = {
+    1: "invalid argument (a size, stride, alignment or pointer breaks the launcher's rule)",
+    2: "unsupported configuration (no kernel compiled for it, or the device cannot run it)",
+    3: "workspace too small",
+    4: "CUDA error",
+}
+
+
+def check_status(fn: str, status: int, what: str = "kernel launch", **context) -> None:
+    """Raise RuntimeError naming the entry, the status in words and the call's sizes,
+    for callers that reach an op directly (torch.ops.qgemm.*) without the Python checks."""
+    if status == 0:
+        return
+    ctx = ", ".join(f"{k}={v}" for k, v in context.items())
+    raise RuntimeError(f"qgemm.{fn}: {what} failed: {STATUS_TEXT.get(status, f'status {status}')}"
+                       + (f" ({ctx})" if ctx else ""))

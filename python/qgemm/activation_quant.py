@@ -55,8 +55,7 @@ def _scale_shape(x: torch.Tensor) -> tuple[int, ...]:
 
 
 def _check(status: int, fn: str) -> None:
-    if status != 0:
-        raise RuntimeError(f"qgemm.{fn}: kernel launch failed with status {status}")
+    _ext.check_status(fn, status)
 
 
 def _check_x(fn: str, arg: str, x) -> None:

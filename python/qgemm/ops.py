@@ -95,8 +95,8 @@ def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
                             scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(), out.stride(0),
                             m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, _ext.current_stream())
-    if status != 0:
-        raise RuntimeError(f"qgemm.linear: kernel launch failed with status {status}")
+    _ext.check_status("linear", status, M=m, N=n, K=k, group_size=group_size, kind=kind,
+                      dtype=x.dtype, ldx=x.stride(0))
     return out
 
 
@@ -116,8 +116,8 @@ def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torc
         _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
         _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
         _ext.current_stream())
-    if status != 0:
-        raise RuntimeError(f"qgemm: dequantize kernel failed with status {status}")
+    _ext.check_status("wna16_dequantize", status, "dequantize kernel", N=n, K=k,
+                      group_size=group_size, kind=kind, dtype=scales.dtype)
     return out
 
 

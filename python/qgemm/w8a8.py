@@ -26,8 +26,6 @@ OUT_DTYPES = (torch.float16, torch.bfloat16)
 _OPERAND = {torch.int8: 0, torch.float8_e4m3fn: 1}
 _OUT = {torch.float16: 0, torch.bfloat16: 1}
 _PATHS = {None: 0, "sm80": 1, "sm90": 2}
-_STATUS = {1: "invalid argument", 2: "unsupported configuration", 3: "workspace too small",
-           4: "CUDA error"}
 
 # Tests and benchmarks pin a kernel family ("sm80" / "sm90") or a row of its dispatch
 # table (an index); None lets the table decide.
@@ -86,9 +84,8 @@ def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_
         ptr(bias), ptr(azp), azp is not None and azp.numel() != 1, ptr(b_colsum),
         out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
         config, _ext.current_stream())
-    if status != 0:
-        raise RuntimeError(f"qgemm.scaled_mm: kernel launch failed: {_STATUS.get(status, status)} "
-                           f"(M={m}, N={n}, K={k}, {a_q.dtype} -> {out_dtype})")
+    _ext.check_status("scaled_mm", status, M=m, N=n, K=k, operand=a_q.dtype, out_dtype=out_dtype,
+                      path={1: "sm80", 2: "sm90"}.get(path, path), config=config)
     return out
 
 

@@ -84,6 +84,13 @@ def require_cuda(fn: str) -> None:
         raise RuntimeError(f"qgemm.{fn}: CUDA kernels unavailable: {avail.reason}")
 
 
+def launch_on(t: torch.Tensor):
+    """Context for a launch on t's device: kernels launch on the current device, and
+    current_stream() below is that device's stream, so an op whose tensors live on
+    another GPU than the current one must switch first."""
+    return torch.cuda.device(t.device)
+
+
 def current_stream() -> int:
     """The raw cudaStream_t of torch's current stream, read at call time (CUDA graphs)."""
     return torch.cuda.current_stream().cuda_stream

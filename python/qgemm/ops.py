@@ -92,9 +92,11 @@ def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     out = _new((m, n), x.dtype, x.device)
     sms = _num_sms(x.device.index if x.device.index is not None else torch.cuda.current_device())
     ws = _new((ext.wna16_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
-    status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
-                            scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(), out.stride(0),
-                            m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, _ext.current_stream())
+    with _ext.launch_on(x):
+        status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                                scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
+                                out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
+                                _ext.current_stream())
     _ext.check_status("linear", status, M=m, N=n, K=k, group_size=group_size, kind=kind,
                       dtype=x.dtype, ldx=x.stride(0))
     return out
@@ -112,10 +114,11 @@ def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torc
     n = _n_of(w)
     k = w.shape[0] * 16
     out = _new((n, k), scales.dtype, w.device)
-    status = _ext.extension().dequantize_tiled_cuda(
-        _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
-        _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
-        _ext.current_stream())
+    with _ext.launch_on(w):
+        status = _ext.extension().dequantize_tiled_cuda(
+            _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
+            _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
+            _ext.current_stream())
     _ext.check_status("wna16_dequantize", status, "dequantize kernel", N=n, K=k,
                       group_size=group_size, kind=kind, dtype=scales.dtype)
     return out

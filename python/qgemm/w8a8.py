@@ -78,12 +78,13 @@ def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_
     def ptr(t):
         return 0 if t is None else t.data_ptr()
 
-    status = ext.scaled_mm(
-        operand, out_code, a_q.data_ptr(), a_q.stride(0), b_q.data_ptr(), b_q.stride(0),
-        a_scale.data_ptr(), a_scale.numel() != 1, b_scale.data_ptr(), b_scale.numel() != 1,
-        ptr(bias), ptr(azp), azp is not None and azp.numel() != 1, ptr(b_colsum),
-        out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
-        config, _ext.current_stream())
+    with _ext.launch_on(a_q):
+        status = ext.scaled_mm(
+            operand, out_code, a_q.data_ptr(), a_q.stride(0), b_q.data_ptr(), b_q.stride(0),
+            a_scale.data_ptr(), a_scale.numel() != 1, b_scale.data_ptr(), b_scale.numel() != 1,
+            ptr(bias), ptr(azp), azp is not None and azp.numel() != 1, ptr(b_colsum),
+            out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
+            config, _ext.current_stream())
     _ext.check_status("scaled_mm", status, M=m, N=n, K=k, operand=a_q.dtype, out_dtype=out_dtype,
                       path={1: "sm80", 2: "sm90"}.get(path, path), config=config)
     return out
@@ -165,6 +166,22 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
         fail(fn, "a_q", dev, "must be on a CUDA device")
     return scaled_mm_op(a_q, b_q, a_scale, b_scale, out_dtype, bias, azp, b_colsum,
                         _PATHS[FORCE_PATH], _config())
+
+
+def table_rows(operand: torch.dtype = torch.int8, device=None) -> list[str]:
+    """The names of the kernel family's table rows (index = FORCE_CONFIG), including
+    compiled alternatives the dispatch never picks, for benchmarks that compare them."""
+    dev = torch.device(device or "cuda")
+    path = _resolve(_PATHS[FORCE_PATH], operand, dev)
+    ext = _ext.extension()
+    rows = []
+    while len(rows) < 64:
+        plan = ext.scaled_mm_plan(1, 64, 64, _OPERAND[operand], 0, False, 1, path, len(rows))
+        name = plan.split(" ", 1)[-1]
+        if not plan.startswith(("sm80 ", "sm90 ")) or name == "no row" or " " in name:
+            break  # past the last row, or no kernels at all ("no fp8 kernels (...)")
+        rows.append(name)
+    return rows
 
 
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),

@@ -63,7 +63,7 @@ def test_prepack_gptq_refuses_cpu_tensors_and_bad_format():
 def test_dispatch_table_names_a_plan_for_every_shape(monkeypatch):
     # The plan is host code: it can be printed on a machine without a GPU.
     from qgemm import ops
-    monkeypatch.setattr(ops, "_num_sms", lambda index: 132)
+    monkeypatch.setattr(qgemm._ext, "num_sms", lambda device: 132)
     monkeypatch.setattr(ops, "dense_min_m", lambda device: 1024)
     lines = ops.dispatch_table(device="cuda:0").splitlines()
     assert len(lines) == 12  # 6 M values x 2 shapes

@@ -1,6 +1,7 @@
 """Loading the compiled extension and telling the user why kernels are missing."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -82,6 +83,23 @@ def require_cuda(fn: str) -> None:
     avail = cuda_available()
     if not avail:
         raise RuntimeError(f"qgemm.{fn}: CUDA kernels unavailable: {avail.reason}")
+
+
+def device_index(device) -> int:
+    """The CUDA device index of a torch.device (or "cuda"), the current one when unset."""
+    device = torch.device(device if device is not None else "cuda")
+    return device.index if device.index is not None else torch.cuda.current_device()
+
+
+@functools.lru_cache(maxsize=None)
+def _sm_count(index: int) -> int:
+    return torch.cuda.get_device_properties(index).multi_processor_count
+
+
+def num_sms(device) -> int:
+    """Streaming multiprocessors of `device` (queried once per device): the launchers'
+    num_sms."""
+    return _sm_count(device_index(device))
 
 
 def launch_on(t: torch.Tensor):

@@ -11,7 +11,6 @@ choice lives in include/qgemm/gemm/wna16_dispatch.hpp).
 """
 from __future__ import annotations
 
-import functools
 from typing import Optional, Union
 
 import torch
@@ -52,16 +51,11 @@ def dense_min_m(device: torch.device) -> Optional[int]:
     return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
 
 
-@functools.lru_cache(maxsize=None)
-def _num_sms(device_index: int) -> int:
-    return torch.cuda.get_device_properties(device_index).multi_processor_count
-
-
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
                    kind: int = KIND_INT4, device=None) -> str:
     """The dispatch decision for each (M, N, K): dense path or the fused kernel's plan."""
     dev = torch.device(device or "cuda")
-    sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(dev)
     threshold = dense_min_m(dev)
     lines = []
     for n, k in shapes:
@@ -90,7 +84,7 @@ def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     m, k = x.shape
     n = _n_of(w)
     out = _new((m, n), x.dtype, x.device)
-    sms = _num_sms(x.device.index if x.device.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(x.device)
     ws = _new((ext.wna16_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
     with _ext.launch_on(x):
         status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),

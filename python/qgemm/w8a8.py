@@ -19,6 +19,7 @@ from typing import Optional
 import torch
 
 from qgemm import _ext
+from qgemm.ops import _new  # NaN-poisoned outputs when tests ask (ops.POISON_OUTPUTS)
 from qgemm._validate import check_broadcast_vector, check_choice, check_operand_pair, check_tensor, fail
 
 CODE_DTYPES = (torch.int8, torch.float8_e4m3fn)
@@ -31,20 +32,6 @@ _PATHS = {None: 0, "sm80": 1, "sm90": 2}
 # table (an index); None lets the table decide.
 FORCE_PATH: Optional[str] = None
 FORCE_CONFIG: Optional[int] = None
-
-
-@functools.lru_cache(maxsize=None)
-def _num_sms(device_index: int) -> int:
-    return torch.cuda.get_device_properties(device_index).multi_processor_count
-
-
-def _device_index(t: torch.Tensor) -> int:
-    return t.device.index if t.device.index is not None else torch.cuda.current_device()
-
-
-def _new(shape, dtype, device) -> torch.Tensor:
-    from qgemm import ops  # POISON_OUTPUTS lives there, shared by every op
-    return ops._new(shape, dtype, device)
 
 
 def _config() -> int:
@@ -69,7 +56,7 @@ def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_
     out = _new((m, n), out_dtype, a_q.device)
     if m == 0:
         return out
-    sms = _num_sms(_device_index(a_q))
+    sms = _ext.num_sms(a_q.device)
     operand, out_code = _OPERAND[a_q.dtype], _OUT[out_dtype]
     ws_bytes = ext.scaled_mm_workspace_bytes(m, n, k, operand, out_code, azp is not None, sms, path,
                                               config)
@@ -100,8 +87,7 @@ def _resolve(path: int, operand: torch.dtype, device) -> int:
     """The kernel family (1 sm80, 2 sm90) that `path` (0 auto) gives `operand` on
     `device`, or a RuntimeError saying why there is none."""
     _ext.require_cuda("scaled_mm")
-    device = torch.device(device if device is not None else "cuda")
-    index = device.index if device.index is not None else torch.cuda.current_device()
+    index = _ext.device_index(device)
     got = _resolve_on(index, path, _OPERAND[operand])
     if got < 0:
         major, minor = torch.cuda.get_device_capability(index)
@@ -190,7 +176,7 @@ def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344
     """The kernel each (M, N, K) gets on `device`, as the dispatch table decides."""
     dev = torch.device(device or "cuda")
     path = _resolve(_PATHS[FORCE_PATH], operand, dev)
-    sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(dev)
     ext = _ext.extension()
     lines = []
     for n, k in shapes:

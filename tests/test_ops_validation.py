@@ -63,7 +63,7 @@ def test_prepack_gptq_refuses_cpu_tensors_and_bad_format():
 def test_dispatch_table_names_a_plan_for_every_shape(monkeypatch):
     # The plan is host code: it can be printed on a machine without a GPU.
     from qgemm import ops
-    monkeypatch.setattr(ops, "_num_sms", lambda index: 132)
+    monkeypatch.setattr(qgemm._ext, "num_sms", lambda device: 132)
     monkeypatch.setattr(ops, "dense_min_m", lambda device: 1024)
     lines = ops.dispatch_table(device="cuda:0").splitlines()
     assert len(lines) == 12  # 6 M values x 2 shapes
@@ -72,3 +72,16 @@ def test_dispatch_table_names_a_plan_for_every_shape(monkeypatch):
         assert ("dense" in line) == (m >= 1024), line
         assert ("splits=" in line) == (m < 1024), line
     assert "decode" in lines[0]
+
+
+def test_status_codes_become_named_errors():
+    from qgemm import _ext
+
+    _ext.check_status("linear", 0)  # success: nothing raised
+    with pytest.raises(RuntimeError, match=r"qgemm.linear: kernel launch failed: invalid argument "
+                                           r".*\(M=3, N=64, K=128\)"):
+        _ext.check_status("linear", 1, M=3, N=64, K=128)
+    with pytest.raises(RuntimeError, match=r"qgemm.scaled_mm: kernel launch failed: unsupported"):
+        _ext.check_status("scaled_mm", 2)
+    with pytest.raises(RuntimeError, match=r"repack kernel failed: status 9"):
+        _ext.check_status("prepack", 9, "repack kernel")

@@ -80,3 +80,9 @@ def test_w8a8_linear_builds_on_cpu_and_refuses_bad_options():
     model = torch.nn.ModuleDict({"q_proj": torch.nn.Linear(16, 16), "o_proj": torch.nn.Linear(16, 16)})
     assert convert_to_w8a8(model, "int8") == ["q_proj"]
     assert isinstance(model["q_proj"], W8A8Linear) and isinstance(model["o_proj"], torch.nn.Linear)
+
+
+def test_public_name():
+    import qgemm
+
+    assert qgemm.scaled_mm is scaled_mm and qgemm.w8a8.scaled_mm is scaled_mm

@@ -26,8 +26,9 @@ from qgemm.packed import PackedWeight, prepack, prepack_awq, prepack_gptq
 from qgemm.quantized import QuantizedWeight
 from qgemm.reference.quantize import quantize
 from qgemm.schemes import SCHEMES, get_scheme
+from qgemm.w8a8 import scaled_mm
 
-from qgemm import nn  # noqa: E402  (qgemm.nn.QuantLinear)
+from qgemm import nn, w8a8  # noqa: E402  (qgemm.nn.QuantLinear / W8A8Linear, qgemm.w8a8)
 
 __version__ = "0.1.0"
 
@@ -38,4 +39,5 @@ __all__ = [
     "import_gptq", "import_hqq", "import_plain", "linear", "linear_t", "nn", "PackedWeight",
     "prepack", "prepack_awq", "prepack_gptq", "quantize", "quantize_per_tensor_fp8",
     "quantize_per_tensor_int8", "quantize_per_token_fp8", "quantize_per_token_int8",
+    "scaled_mm", "w8a8",
 ]

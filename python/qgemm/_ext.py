@@ -1,6 +1,7 @@
 """Loading the compiled extension and telling the user why kernels are missing."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -84,6 +85,49 @@ def require_cuda(fn: str) -> None:
         raise RuntimeError(f"qgemm.{fn}: CUDA kernels unavailable: {avail.reason}")
 
 
+def device_index(device) -> int:
+    """The CUDA device index of a torch.device (or "cuda"), the current one when unset."""
+    device = torch.device(device if device is not None else "cuda")
+    return device.index if device.index is not None else torch.cuda.current_device()
+
+
+@functools.lru_cache(maxsize=None)
+def _sm_count(index: int) -> int:
+    return torch.cuda.get_device_properties(index).multi_processor_count
+
+
+def num_sms(device) -> int:
+    """Streaming multiprocessors of `device` (queried once per device): the launchers'
+    num_sms."""
+    return _sm_count(device_index(device))
+
+
+def launch_on(t: torch.Tensor):
+    """Context for a launch on t's device: kernels launch on the current device, and
+    current_stream() below is that device's stream, so an op whose tensors live on
+    another GPU than the current one must switch first."""
+    return torch.cuda.device(t.device)
+
+
 def current_stream() -> int:
     """The raw cudaStream_t of torch's current stream, read at call time (CUDA graphs)."""
     return torch.cuda.current_stream().cuda_stream
+
+
+# qgemm::Status (include/qgemm/status.hpp) in words.
+STATUS_TEXT = {
+    1: "invalid argument (a size, stride, alignment or pointer breaks the launcher's rule)",
+    2: "unsupported configuration (no kernel compiled for it, or the device cannot run it)",
+    3: "workspace too small",
+    4: "CUDA error",
+}
+
+
+def check_status(fn: str, status: int, what: str = "kernel launch", **context) -> None:
+    """Raise RuntimeError naming the entry, the status in words and the call's sizes,
+    for callers that reach an op directly (torch.ops.qgemm.*) without the Python checks."""
+    if status == 0:
+        return
+    ctx = ", ".join(f"{k}={v}" for k, v in context.items())
+    raise RuntimeError(f"qgemm.{fn}: {what} failed: {STATUS_TEXT.get(status, f'status {status}')}"
+                       + (f" ({ctx})" if ctx else ""))

@@ -55,8 +55,7 @@ def _scale_shape(x: torch.Tensor) -> tuple[int, ...]:
 
 
 def _check(status: int, fn: str) -> None:
-    if status != 0:
-        raise RuntimeError(f"qgemm.{fn}: kernel launch failed with status {status}")
+    _ext.check_status(fn, status)
 
 
 def _check_x(fn: str, arg: str, x) -> None:
@@ -111,9 +110,10 @@ def _per_token_int8(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     m, k = _rows(x)
     q = _new(x.shape, torch.int8, x.device)
     scale = _new(_scale_shape(x), torch.float32, x.device)
-    _check(_ext.extension().per_token_quant(
-        _INT8_SYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k, scale.data_ptr(), 0, 0,
-        _NO_BOUND, m, k, _ext.current_stream()), "quantize_per_token_int8")
+    with _ext.launch_on(x):
+        _check(_ext.extension().per_token_quant(
+            _INT8_SYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k, scale.data_ptr(), 0, 0,
+            _NO_BOUND, m, k, _ext.current_stream()), "quantize_per_token_int8")
     return q, scale
 
 
@@ -128,9 +128,10 @@ def _per_token_int8_asym(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, t
     q = _new(x.shape, torch.int8, x.device)
     scale = _new(_scale_shape(x), torch.float32, x.device)
     zp = _new(_scale_shape(x), torch.int32, x.device)
-    _check(_ext.extension().per_token_quant(
-        _INT8_ASYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k, scale.data_ptr(),
-        zp.data_ptr(), 0, _NO_BOUND, m, k, _ext.current_stream()), "quantize_per_token_int8")
+    with _ext.launch_on(x):
+        _check(_ext.extension().per_token_quant(
+            _INT8_ASYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k, scale.data_ptr(),
+            zp.data_ptr(), 0, _NO_BOUND, m, k, _ext.current_stream()), "quantize_per_token_int8")
     return q, scale, zp
 
 
@@ -146,9 +147,10 @@ def _per_token_fp8(x: torch.Tensor, scale_ub: Optional[torch.Tensor],
     m, k = _rows(x)
     q = _new(x.shape, FP8, x.device)
     scale = _new(_scale_shape(x), torch.float32, x.device)
-    _check(_ext.extension().per_token_quant(
-        _FP8, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k, scale.data_ptr(), 0,
-        _ptr(scale_ub), scale_ub_value, m, k, _ext.current_stream()), "quantize_per_token_fp8")
+    with _ext.launch_on(x):
+        _check(_ext.extension().per_token_quant(
+            _FP8, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k, scale.data_ptr(), 0,
+            _ptr(scale_ub), scale_ub_value, m, k, _ext.current_stream()), "quantize_per_token_fp8")
     return q, scale
 
 
@@ -161,10 +163,11 @@ def _(x, scale_ub, scale_ub_value):
 def _per_tensor(x: torch.Tensor, scale: torch.Tensor, fp8: bool) -> torch.Tensor:
     m, k = _rows(x)
     q = _new(x.shape, FP8 if fp8 else torch.int8, x.device)
-    _check(_ext.extension().per_tensor_quant(
-        _FP8 if fp8 else _INT8_SYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k,
-        scale.data_ptr(), m, k, _ext.current_stream()),
-        "quantize_per_tensor_fp8" if fp8 else "quantize_per_tensor_int8")
+    with _ext.launch_on(x):
+        _check(_ext.extension().per_tensor_quant(
+            _FP8 if fp8 else _INT8_SYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, q.data_ptr(), k,
+            scale.data_ptr(), m, k, _ext.current_stream()),
+            "quantize_per_tensor_fp8" if fp8 else "quantize_per_tensor_int8")
     return q
 
 
@@ -180,10 +183,11 @@ def _fused(x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor, eps: f
     m, k = _rows(x)
     q = _new(x.shape, FP8 if fp8 else torch.int8, x.device)
     scale = _new(_scale_shape(x), torch.float32, x.device)
-    _check(_ext.extension().fused_add_rmsnorm_quant(
-        _FP8 if fp8 else _INT8_SYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, residual.data_ptr(), k,
-        weight.data_ptr(), _DTYPE_CODE[weight.dtype], q.data_ptr(), k, scale.data_ptr(),
-        _ptr(scale_ub), scale_ub_value, eps, m, k, _ext.current_stream()), "fused_add_rmsnorm_quant")
+    with _ext.launch_on(x):
+        _check(_ext.extension().fused_add_rmsnorm_quant(
+            _FP8 if fp8 else _INT8_SYM, _DTYPE_CODE[x.dtype], x.data_ptr(), k, residual.data_ptr(), k,
+            weight.data_ptr(), _DTYPE_CODE[weight.dtype], q.data_ptr(), k, scale.data_ptr(),
+            _ptr(scale_ub), scale_ub_value, eps, m, k, _ext.current_stream()), "fused_add_rmsnorm_quant")
     return q, scale
 
 

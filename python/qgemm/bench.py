@@ -144,7 +144,7 @@ def _ours(scheme, group, dtype, path=None):
                    dtype, bits / 8 + extra, build, call)
 
 
-def _w8a8_methods():
+def _w8a8_methods(rows: bool = False):
     """W8A8 int8 and fp8, bf16 activations and output: qgemm's whole op (per-token
     activation quantization kernel + scaled_mm) and its GEMM alone, beside torch's
     `_int_mm` and row-wise `_scaled_mm` with the same quantization written in torch."""
@@ -179,7 +179,8 @@ def _w8a8_methods():
             return scaled_mm(q, w[0], s, w[1], bf16)
         return _Method(f"qgemm_w8a8_{kind}_bf16", bf16, 1.0, weights(kind), call)
 
-    def gemm_only(kind):
+    def gemm_only(kind, row=None):
+        from qgemm import w8a8
         cache = {}
         def call(x, w):  # activations quantized once, outside the timed graph
             key = (x.data_ptr(), x.shape)
@@ -187,8 +188,13 @@ def _w8a8_methods():
                 cache.clear()
                 cache[key] = quant_ours(kind, x)
             q, s = cache[key]
-            return scaled_mm(q, w[0], s, w[1], bf16)
-        return _Method(f"qgemm_w8a8_{kind}_gemm_only_bf16", bf16, 1.0, weights(kind), call)
+            w8a8.FORCE_CONFIG = row
+            try:
+                return scaled_mm(q, w[0], s, w[1], bf16)
+            finally:
+                w8a8.FORCE_CONFIG = None
+        suffix = "" if row is None else f"_row{row}"
+        return _Method(f"qgemm_w8a8_{kind}_gemm_only{suffix}_bf16", bf16, 1.0, weights(kind), call)
 
     def torch_int8():
         def call(x, w):
@@ -203,6 +209,10 @@ def _w8a8_methods():
                                     use_fast_accum=True)
         return _Method("torch_scaled_mm_fp8_rowwise_bf16", bf16, 1.0, weights("fp8"), call)
 
+    if rows:  # every row of the W8A8 table, forced, to set its max_m by measurement
+        from qgemm.w8a8 import table_rows
+        return [gemm_only(kind, i) for kind, dt in (("int8", torch.int8), ("fp8", torch.float8_e4m3fn))
+                for i in range(len(table_rows(dt)))]
     return [whole_op("int8"), whole_op("fp8"), gemm_only("int8"), gemm_only("fp8"),
             torch_int8(), torch_fp8()]
 
@@ -211,10 +221,11 @@ def _short(dtype):
     return {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
 
-def run(models, m_values, methods_filter=None, paths=False, w8a8=True):
+def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False):
     torch.manual_seed(0)
     results = []
-    methods = _methods() + (_path_methods() if paths else []) + (_w8a8_methods() if w8a8 else [])
+    methods = (_methods() + (_path_methods() if paths else []) + (_w8a8_methods() if w8a8 else [])
+               + (_w8a8_methods(rows=True) if w8a8_rows else []))
     methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
     for model in models:
         layers = LAYERS[model]
@@ -361,6 +372,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repack", action="store_true", help="also time the 7B repack")
     parser.add_argument("--paths", action="store_true",
                         help="also time the fused kernel and dequantize + GEMM at every M")
+    parser.add_argument("--w8a8-rows", action="store_true",
+                        help="also time every row of the W8A8 dispatch table (GEMM alone), forced")
     args = parser.parse_args(argv)
 
     if args.plot:
@@ -374,7 +387,7 @@ def main(argv=None) -> int:
         print(f"qgemm.bench: nothing to measure here: {avail.reason}")
         return 0
     repack = repack_7b() if args.repack else None
-    results = run(args.models, args.m, args.methods, args.paths)
+    results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack)
     out = Path(args.out)

@@ -66,8 +66,7 @@ def _pack_tiled(fn: str, fmt: int, codes: torch.Tensor) -> torch.Tensor:
         _ext.require_cuda(fn)
         status = ext.pack_tiled_cuda(fmt, raw.data_ptr(), n, k, _xor_mask(fmt, codes.dtype),
                                      out.data_ptr(), _ext.current_stream())
-        if status != 0:
-            raise RuntimeError(f"qgemm.{fn}: repack kernel failed (status {status})")
+        _ext.check_status(fn, status, "repack kernel")
     else:
         ext.pack_tiled_host(fmt, raw.data_ptr(), n, k, _xor_mask(fmt, codes.dtype), out.data_ptr())
     return out
@@ -137,8 +136,7 @@ def pack_tc_fpx(codes: torch.Tensor, nbits: int) -> torch.Tensor:
         _ext.require_cuda(fn)
         status = ext.pack_tc_fpx_cuda(codes.data_ptr(), n, k, nbits, out.data_ptr(),
                                       _ext.current_stream())
-        if status != 0:
-            raise RuntimeError(f"qgemm.{fn}: repack kernel failed (status {status})")
+        _ext.check_status(fn, status, "repack kernel")
     else:
         ext.pack_tc_fpx_host(codes.data_ptr(), n, k, nbits, out.data_ptr())
     return out

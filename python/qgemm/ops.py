@@ -11,7 +11,6 @@ choice lives in include/qgemm/gemm/wna16_dispatch.hpp).
 """
 from __future__ import annotations
 
-import functools
 from typing import Optional, Union
 
 import torch
@@ -58,16 +57,11 @@ def dense_min_m(device: torch.device) -> Optional[int]:
     return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
 
 
-@functools.lru_cache(maxsize=None)
-def _num_sms(device_index: int) -> int:
-    return torch.cuda.get_device_properties(device_index).multi_processor_count
-
-
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
                    kind: int = KIND_INT4, device=None) -> str:
     """The dispatch decision for each (M, N, K): dense path or the fused kernel's plan."""
     dev = torch.device(device or "cuda")
-    sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(dev)
     threshold = dense_min_m(dev)
     lines = []
     for n, k in shapes:
@@ -96,13 +90,15 @@ def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     m, k = x.shape
     n = _n_of(w)
     out = _new((m, n), x.dtype, x.device)
-    sms = _num_sms(x.device.index if x.device.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(x.device)
     ws = _new((ext.wna16_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
-    status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
-                            scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(), out.stride(0),
-                            m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, _ext.current_stream())
-    if status != 0:
-        raise RuntimeError(f"qgemm.linear: kernel launch failed with status {status}")
+    with _ext.launch_on(x):
+        status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                                scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
+                                out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
+                                _ext.current_stream())
+    _ext.check_status("linear", status, M=m, N=n, K=k, group_size=group_size, kind=kind,
+                      dtype=x.dtype, ldx=x.stride(0))
     return out
 
 
@@ -147,12 +143,13 @@ def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torc
     n = _n_of(w)
     k = w.shape[0] * 16
     out = _new((n, k), scales.dtype, w.device)
-    status = _ext.extension().dequantize_tiled_cuda(
-        _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
-        _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
-        _ext.current_stream())
-    if status != 0:
-        raise RuntimeError(f"qgemm: dequantize kernel failed with status {status}")
+    with _ext.launch_on(w):
+        status = _ext.extension().dequantize_tiled_cuda(
+            _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
+            _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
+            _ext.current_stream())
+    _ext.check_status("wna16_dequantize", status, "dequantize kernel", N=n, K=k,
+                      group_size=group_size, kind=kind, dtype=scales.dtype)
     return out
 
 

@@ -147,8 +147,7 @@ def _from_checkpoint(fn: str, qweight: torch.Tensor, n: int, k: int, g: int, zer
     check_choice(fn, "dtype", dtype, ACT_DTYPES)
     packed = torch.empty((k // 16, n // 64, 512), dtype=torch.uint8, device=qweight.device)
     status = launch(packed)
-    if status != 0:
-        raise RuntimeError(f"qgemm.{fn}: repack kernel failed (status {status})")
+    _ext.check_status(fn, status, "repack kernel")
     return PackedWeight("uint4", KIND_UINT4, n, k, g, dtype, packed, scales.to(dtype).contiguous(),
                         zeros.to(dtype).contiguous(), perm)
 

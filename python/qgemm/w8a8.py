@@ -19,6 +19,7 @@ from typing import Optional
 import torch
 
 from qgemm import _ext
+from qgemm.ops import _new  # NaN-poisoned outputs when tests ask (ops.POISON_OUTPUTS)
 from qgemm._validate import check_broadcast_vector, check_choice, check_operand_pair, check_tensor, fail
 
 CODE_DTYPES = (torch.int8, torch.float8_e4m3fn)
@@ -26,27 +27,11 @@ OUT_DTYPES = (torch.float16, torch.bfloat16)
 _OPERAND = {torch.int8: 0, torch.float8_e4m3fn: 1}
 _OUT = {torch.float16: 0, torch.bfloat16: 1}
 _PATHS = {None: 0, "sm80": 1, "sm90": 2}
-_STATUS = {1: "invalid argument", 2: "unsupported configuration", 3: "workspace too small",
-           4: "CUDA error"}
 
 # Tests and benchmarks pin a kernel family ("sm80" / "sm90") or a row of its dispatch
 # table (an index); None lets the table decide.
 FORCE_PATH: Optional[str] = None
 FORCE_CONFIG: Optional[int] = None
-
-
-@functools.lru_cache(maxsize=None)
-def _num_sms(device_index: int) -> int:
-    return torch.cuda.get_device_properties(device_index).multi_processor_count
-
-
-def _device_index(t: torch.Tensor) -> int:
-    return t.device.index if t.device.index is not None else torch.cuda.current_device()
-
-
-def _new(shape, dtype, device) -> torch.Tensor:
-    from qgemm import ops  # POISON_OUTPUTS lives there, shared by every op
-    return ops._new(shape, dtype, device)
 
 
 def _config() -> int:
@@ -71,7 +56,7 @@ def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_
     out = _new((m, n), out_dtype, a_q.device)
     if m == 0:
         return out
-    sms = _num_sms(_device_index(a_q))
+    sms = _ext.num_sms(a_q.device)
     operand, out_code = _OPERAND[a_q.dtype], _OUT[out_dtype]
     ws_bytes = ext.scaled_mm_workspace_bytes(m, n, k, operand, out_code, azp is not None, sms, path,
                                               config)
@@ -80,15 +65,15 @@ def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_
     def ptr(t):
         return 0 if t is None else t.data_ptr()
 
-    status = ext.scaled_mm(
-        operand, out_code, a_q.data_ptr(), a_q.stride(0), b_q.data_ptr(), b_q.stride(0),
-        a_scale.data_ptr(), a_scale.numel() != 1, b_scale.data_ptr(), b_scale.numel() != 1,
-        ptr(bias), ptr(azp), azp is not None and azp.numel() != 1, ptr(b_colsum),
-        out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
-        config, _ext.current_stream())
-    if status != 0:
-        raise RuntimeError(f"qgemm.scaled_mm: kernel launch failed: {_STATUS.get(status, status)} "
-                           f"(M={m}, N={n}, K={k}, {a_q.dtype} -> {out_dtype})")
+    with _ext.launch_on(a_q):
+        status = ext.scaled_mm(
+            operand, out_code, a_q.data_ptr(), a_q.stride(0), b_q.data_ptr(), b_q.stride(0),
+            a_scale.data_ptr(), a_scale.numel() != 1, b_scale.data_ptr(), b_scale.numel() != 1,
+            ptr(bias), ptr(azp), azp is not None and azp.numel() != 1, ptr(b_colsum),
+            out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
+            config, _ext.current_stream())
+    _ext.check_status("scaled_mm", status, M=m, N=n, K=k, operand=a_q.dtype, out_dtype=out_dtype,
+                      path={1: "sm80", 2: "sm90"}.get(path, path), config=config)
     return out
 
 
@@ -102,8 +87,7 @@ def _resolve(path: int, operand: torch.dtype, device) -> int:
     """The kernel family (1 sm80, 2 sm90) that `path` (0 auto) gives `operand` on
     `device`, or a RuntimeError saying why there is none."""
     _ext.require_cuda("scaled_mm")
-    device = torch.device(device if device is not None else "cuda")
-    index = device.index if device.index is not None else torch.cuda.current_device()
+    index = _ext.device_index(device)
     got = _resolve_on(index, path, _OPERAND[operand])
     if got < 0:
         major, minor = torch.cuda.get_device_capability(index)
@@ -170,13 +154,29 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
                         _PATHS[FORCE_PATH], _config())
 
 
+def table_rows(operand: torch.dtype = torch.int8, device=None) -> list[str]:
+    """The names of the kernel family's table rows (index = FORCE_CONFIG), including
+    compiled alternatives the dispatch never picks, for benchmarks that compare them."""
+    dev = torch.device(device or "cuda")
+    path = _resolve(_PATHS[FORCE_PATH], operand, dev)
+    ext = _ext.extension()
+    rows = []
+    while len(rows) < 64:
+        plan = ext.scaled_mm_plan(1, 64, 64, _OPERAND[operand], 0, False, 1, path, len(rows))
+        name = plan.split(" ", 1)[-1]
+        if not plan.startswith(("sm80 ", "sm90 ")) or name == "no row" or " " in name:
+            break  # past the last row, or no kernels at all ("no fp8 kernels (...)")
+        rows.append(name)
+    return rows
+
+
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
                    operand: torch.dtype = torch.int8, out_dtype: torch.dtype = torch.bfloat16,
                    device=None) -> str:
     """The kernel each (M, N, K) gets on `device`, as the dispatch table decides."""
     dev = torch.device(device or "cuda")
     path = _resolve(_PATHS[FORCE_PATH], operand, dev)
-    sms = _num_sms(dev.index if dev.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(dev)
     ext = _ext.extension()
     lines = []
     for n, k in shapes:

@@ -35,6 +35,8 @@ inline constexpr Sm90ScaledMmConfig kSm90ScaledMmConfigs[] = {
     {"sm90_m128_n128_k128_coop_streamk", 128, 128, 128, 1, 1, false, true, true, 256},
     {"sm90_m128_n256_k128_coop_c2x1", 128, 256, 128, 2, 1, false, true, false, 1 << 30},
     {"sm90_m128_n128_k128_pingpong_c2x1", 128, 128, 128, 2, 1, false, false, false, 0},
+    // Decode alternative to row 0: 64 weight rows a tile, twice the CTAs, no fix-up.
+    {"sm90_swap_w64_t16_k256_pingpong", 64, 16, 256, 1, 1, true, false, false, 0},
 };
 inline constexpr int kNumSm90ScaledMmConfigs =
     int(sizeof(kSm90ScaledMmConfigs) / sizeof(kSm90ScaledMmConfigs[0]));

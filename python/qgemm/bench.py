@@ -120,26 +120,34 @@ def _methods():
 
 
 def _path_methods():
-    """Both paths of the large-M dispatch, to set ops.DENSE_MIN_M by measurement."""
-    return [_ours("int4", 128, torch.float16, path) for path in ("fused", "dense")]
+    """Every path of the dispatch, forced, to set the table by measurement: the sm80
+    kernel, dequantize + GEMM, and each row of the sm90a table (when built)."""
+    from qgemm import ops
+    methods = [_ours("int4", 128, torch.float16, path) for path in ("fused", "dense")]
+    if ops.sm90_table_rows() and torch.cuda.get_device_capability() == (9, 0):
+        rows = range(ops.sm90_table_rows())
+        methods += [_ours(s, 128, dt, "sm90", row) for row in [None, *rows]
+                    for s, dt in (("int4", torch.float16), ("uint4", torch.bfloat16))]
+    return methods
 
 
-def _ours(scheme, group, dtype, path=None):
+def _ours(scheme, group, dtype, path=None, sm90_row=None):
     import qgemm
     from qgemm import ops
+    fmt = "int4_k64" if path == "sm90" else None
 
     def build(w):
-        return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype)
+        return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype, format=fmt)
     bits = 8 if scheme == "int8" else 4
     # 16-bit scale (and zero for uint4) per group; per-channel adds next to nothing
     extra = 0.0 if group <= 0 else 2 / group * (2 if scheme == "uint4" else 1)
     def call(x, w):
-        ops.FORCE_PATH = path
+        ops.FORCE_PATH, ops.SM90_CONFIG = path, sm90_row
         try:
             return qgemm.linear(x, w)
         finally:
-            ops.FORCE_PATH = None
-    suffix = f"_{path}" if path else ""
+            ops.FORCE_PATH = ops.SM90_CONFIG = None
+    suffix = (f"_{path}" if path else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
                    dtype, bits / 8 + extra, build, call)
 

@@ -51,6 +51,11 @@ PATHS = ("fused", "dense", "sm90")
 SM90_CONFIG: Optional[int] = None
 
 
+def sm90_table_rows() -> int:
+    """Rows of the sm90a kernel's table; 0 when this build has no 90a kernels."""
+    return len(_ext.extension().wna16_sm90_configs().splitlines())
+
+
 def dense_min_m(device: torch.device) -> Optional[int]:
     if FORCE_PATH is not None:
         return None if FORCE_PATH in ("fused", "sm90") else 1

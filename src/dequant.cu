@@ -2,6 +2,7 @@
 #include "ops.hpp"
 #include "qgemm/layout/dequantize.cuh"
 #include "qgemm/layout/int4_fragment.hpp"
+#include "qgemm/layout/int4_k64.hpp"
 #include "qgemm/layout/int8_fragment.hpp"
 
 namespace qgemm::ops {
@@ -12,10 +13,13 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
   auto s = reinterpret_cast<cudaStream_t>(stream);
   using layout::Int4Fragment;
   using layout::Int8Fragment;
-  // No dequantizer is instantiated for int4_k64 yet (no kernel reads it).
-  if (f == TiledFormat::kInt4K64) return int(Status::kUnsupported);
+  using layout::Int4K64;
   Status st;
-  if (f == TiledFormat::kInt4Fragment)
+  if (f == TiledFormat::kInt4K64)
+    st = dtype == int(DType::kFloat16)
+             ? layout::dequantize_tiled<Int4K64, __half>(packed, scales, zeros, zero, N, K, group_size, out, ldo, s)
+             : layout::dequantize_tiled<Int4K64, __nv_bfloat16>(packed, scales, zeros, zero, N, K, group_size, out, ldo, s);
+  else if (f == TiledFormat::kInt4Fragment)
     st = dtype == int(DType::kFloat16)
              ? layout::dequantize_tiled<Int4Fragment, __half>(packed, scales, zeros, zero, N, K, group_size, out, ldo, s)
              : layout::dequantize_tiled<Int4Fragment, __nv_bfloat16>(packed, scales, zeros, zero, N, K, group_size, out, ldo, s);

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.gpu
 REL_BOUND = {torch.float16: 2e-3, torch.bfloat16: 1.5e-2}
 SCHEMES = [("int4", "int"), ("uint4", "int"), ("uint4", "float")]
 M_VALUES = [1, 17, 63, 64, 65, 255, 256, 1023, 4097]
-NUM_CONFIGS = 3  # rows of kWna16Sm90Configs (include/qgemm/gemm/wna16_dispatch.hpp)
+NUM_CONFIGS = 4  # rows of kWna16Sm90Configs (include/qgemm/gemm/wna16_dispatch.hpp)
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
 
 
@@ -91,7 +91,7 @@ def test_exact_on_integer_grid(monkeypatch, config):
         codes = torch.randint(lo, hi, (n, k), generator=gen, dtype=torch.int8 if scheme == "int4" else torch.uint8)
         scales = torch.pow(2.0, torch.randint(-4, 0, (n, k // g), generator=gen).float()).half()
         zeros = torch.randint(0, 16, (n, k // g), generator=gen).half() if scheme == "uint4" else None
-        qw = qgemm.QuantizedWeight(scheme, codes, scales, zeros, g)
+        qw = qgemm.QuantizedWeight(scheme, g, codes, scales, zeros)
         pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
         x = torch.randint(-3, 4, (77, k), generator=gen).half().cuda()
         out = qgemm.linear(x, pw)
@@ -213,3 +213,34 @@ def test_gpu_int4_k64_repack_equals_host_packer(n, k, signed):
     host = kf.pack_int4_k64(codes)
     gpu = kf.pack_int4_k64(codes.cuda())
     assert torch.equal(gpu.cpu(), host)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("group", [64, 128, -1])
+def test_int4_k64_dequantize_and_linear_t(monkeypatch, scheme, group):
+    # The dequantizer reads int4_k64 on any GPU: bit-identical to the fragment format's
+    # (both compute (u - z) * s in fp32 and round once), and linear_t runs on it.
+    monkeypatch.setattr(ops, "FORCE_PATH", None)
+    n, k, dtype = 192, 640, torch.bfloat16
+    qw = _weight(n, k, scheme[0], scheme[1], group, dtype)
+    pw64 = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    pw16 = qgemm.prepack(qw, "cuda", dtype)
+    d64 = ops.wna16_dequantize(pw64.packed, pw64.scales, pw64.zeros, pw64.kind, pw64.group_size)
+    d16 = ops.wna16_dequantize(pw16.packed, pw16.scales, pw16.zeros, pw16.kind, pw16.group_size)
+    assert d64.shape == (n, k) and torch.equal(d64, d16)
+    assert _rel_err(d64.cpu(), qw.dequantize().double()) < 1e-3
+    grad = torch.randn(7, n, device="cuda").to(dtype)
+    gt = qgemm.linear_t(grad, pw64)
+    assert _rel_err(gt, grad.double() @ qw.dequantize().double().cuda()) < REL_BOUND[dtype]
+
+
+@requires_sm90
+def test_sm90_backward_gives_the_activation_gradient():
+    n, k, dtype = 256, 512, torch.float16
+    qw = _weight(n, k, "int4", "int", 128, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    x = torch.randn(9, k, device="cuda", dtype=dtype, requires_grad=True)
+    qgemm.linear(x, pw).float().sum().backward()
+    expect = torch.ones(9, n, device="cuda").double() @ qw.dequantize().double().cuda()
+    assert _rel_err(x.grad, expect) < REL_BOUND[dtype]

@@ -21,7 +21,9 @@ from qgemm.packed import ACT_DTYPES, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWei
 from qgemm.quantized import QuantizedWeight
 
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
-_FORMAT_OF_KIND = {KIND_INT4: 0, KIND_UINT4: 0, KIND_INT8: 1}  # kind -> kernel_format tiled format
+# Packed tile bytes -> (tiled format code of kernel_format, k per tile): int4_fragment,
+# int8_fragment, int4_k64. Packed weights are [K / tile_k, N / 64, tile bytes].
+_FORMAT_OF_TILE = {512: (0, 16), 1024: (1, 16), 2048: (2, 64)}
 _CONST_ZERO = {KIND_INT4: 8.0, KIND_INT8: 128.0}       # stored offset of symmetric codes
 
 # From this many rows on, dequantizing W to a 16-bit matrix and running torch's GEMM
@@ -82,7 +84,11 @@ def _ptr(t: Optional[torch.Tensor]) -> int:
 
 
 def _n_of(w: torch.Tensor) -> int:
-    return w.shape[1] * 64  # packed [K/16, N/64, tile bytes]
+    return w.shape[1] * 64
+
+
+def _k_of(w: torch.Tensor) -> int:
+    return w.shape[0] * _FORMAT_OF_TILE[w.shape[2]][1]
 
 
 # --------------------------------------------------------------------------- custom ops
@@ -122,17 +128,17 @@ def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     m, k = x.shape
     n = _n_of(w)
     out = _new((m, n), x.dtype, x.device)
-    sms = _num_sms(x.device.index if x.device.index is not None else torch.cuda.current_device())
+    sms = _ext.num_sms(x.device)
     ws = _new((ext.wna16_sm90_workspace_bytes(m, n, k, sms, config),), torch.uint8, x.device)
-    status = ext.wna16_sm90_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
-                                 scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(), out.stride(0),
-                                 m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, config,
-                                 _ext.current_stream())
-    if status != 0:
-        why = {1: "invalid argument", 2: "unsupported (needs an sm_90 device, a build with 90a, "
-               "group size a multiple of 64 or K, and a config row of the table)",
-               3: "workspace too small", 4: "CUDA error"}.get(status, "unknown")
-        raise RuntimeError(f"qgemm.linear: sm90 W4A16 kernel failed with status {status} ({why})")
+    if bias is not None and bias.data_ptr() % 16:
+        bias = bias.clone()  # the TMA epilogue reads the bias in 16-byte vectors
+    with _ext.launch_on(x):
+        status = ext.wna16_sm90_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                                     scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
+                                     out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
+                                     config, _ext.current_stream())
+    _ext.check_status("linear", status, "sm90 W4A16 kernel", M=m, N=n, K=k, group_size=group_size,
+                      kind=kind, dtype=x.dtype, ldx=x.stride(0), config=config)
     return out
 
 
@@ -145,12 +151,11 @@ def _(x, w, scales, zeros, bias, kind, group_size, config):
 def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torch.Tensor],
                      kind: int, group_size: int) -> torch.Tensor:
     """dense W [N, K] in scales' dtype from the packed kernel format."""
-    n = _n_of(w)
-    k = w.shape[0] * 16
+    n, k = _n_of(w), _k_of(w)
     out = _new((n, k), scales.dtype, w.device)
     with _ext.launch_on(w):
         status = _ext.extension().dequantize_tiled_cuda(
-            _FORMAT_OF_KIND[kind], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
+            _FORMAT_OF_TILE[w.shape[2]][0], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
             _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
             _ext.current_stream())
     _ext.check_status("wna16_dequantize", status, "dequantize kernel", N=n, K=k,
@@ -160,13 +165,13 @@ def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torc
 
 @wna16_dequantize.register_fake
 def _(w, scales, zeros, kind, group_size):
-    return scales.new_empty((_n_of(w), w.shape[0] * 16))
+    return scales.new_empty((_n_of(w), _k_of(w)))
 
 
 def _setup_context(ctx, inputs, output):
-    x, w, scales, zeros, bias, kind, group_size = inputs
+    x, w, scales, zeros, bias, kind, group_size = inputs[:7]  # the sm90 op adds its config
     ctx.save_for_backward(w, scales, zeros)
-    ctx.kind, ctx.group_size = kind, group_size
+    ctx.kind, ctx.group_size, ctx.num_inputs = kind, group_size, len(inputs)
 
 
 def _backward(ctx, grad):
@@ -175,10 +180,11 @@ def _backward(ctx, grad):
     dense = wna16_dequantize(w, scales, zeros, ctx.kind, ctx.group_size)
     grad_x = grad @ dense if ctx.needs_input_grad[0] else None
     grad_bias = grad.sum(0) if ctx.needs_input_grad[4] else None
-    return grad_x, None, None, None, grad_bias, None, None
+    return (grad_x, None, None, None, grad_bias) + (None,) * (ctx.num_inputs - 5)
 
 
 torch.library.register_autograd("qgemm::wna16_gemm", _backward, setup_context=_setup_context)
+torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_context=_setup_context)
 
 
 def _check_path(fn: str, w: PackedWeight) -> Optional[str]:
@@ -233,8 +239,6 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     if x2.shape[0] == 0:
         return x.new_empty((*lead, w.n))
     if _check_path(fn, w) == "sm90":
-        if bias is not None and bias.data_ptr() % 16:
-            bias = bias.clone()  # the TMA epilogue reads the bias in 16-byte vectors
         config = -1 if SM90_CONFIG is None else SM90_CONFIG
         y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)
         return y.reshape(*lead, w.n)
@@ -256,8 +260,6 @@ def linear_t(g: torch.Tensor, w: Union[PackedWeight, QuantizedWeight]) -> torch.
     fn = "linear_t"
     w = _resolve(fn, w, g)
     _check_activation(fn, "g", g, w, w.n)
-    if w.format == "int4_k64":
-        fail(fn, "w.format", w.format, "has no dequantizer yet: prepack with the default format")
     lead = g.shape[:-1]
     dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
     y = g.reshape(-1, w.n) @ dense

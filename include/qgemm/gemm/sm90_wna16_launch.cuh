@@ -44,11 +44,12 @@ size_t wna16_workspace(const Wna16Sm90Args& a) {
 // for an index outside the table.
 template <class R, class F>
 inline R visit_config(int cfg, R otherwise, F&& f) {
-  static_assert(kWna16Sm90NumConfigs == 3, "update the switch with the table");
+  static_assert(kWna16Sm90NumConfigs == 4, "update the switch with the table");
   switch (cfg) {
     case 0: return f(std::integral_constant<int, 0>{});
     case 1: return f(std::integral_constant<int, 1>{});
     case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
   }
   return otherwise;
 }
@@ -119,8 +120,8 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
 
 // ---- explicit instantiation list (src/wna16_sm90_{f16,bf16}.cu) ------------------------
 #define QGEMM_WNA16_SM90_FOR_EACH_KERNEL(X, T)                                                              \
-  X(T, WeightKind::kInt4, 0) X(T, WeightKind::kInt4, 1) X(T, WeightKind::kInt4, 2) X(T, WeightKind::kUint4, 0) \
-  X(T, WeightKind::kUint4, 1) X(T, WeightKind::kUint4, 2)
+  X(T, WeightKind::kInt4, 0) X(T, WeightKind::kInt4, 1) X(T, WeightKind::kInt4, 2) X(T, WeightKind::kInt4, 3)   \
+  X(T, WeightKind::kUint4, 0) X(T, WeightKind::kUint4, 1) X(T, WeightKind::kUint4, 2) X(T, WeightKind::kUint4, 3)
 
 #define QGEMM_WNA16_SM90_DECL(prefix, T, K, C)                                                                  \
   prefix template Status sm90::wna16_run<T, K, C>(const sm90::Wna16Sm90Args&, void*, size_t, cudaStream_t); \

@@ -75,6 +75,7 @@ struct Wna16Sm90Config {
 
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     // tile_w tile_tok stream_k max_m  name
+    {128, 16, true, 16, "sm90_w128_t16_coop_streamk"},
     {128, 64, true, 64, "sm90_w128_t64_coop_streamk"},
     {128, 128, true, 256, "sm90_w128_t128_coop_streamk"},
     {128, 256, false, 1 << 30, "sm90_w128_t256_coop_persistent"},

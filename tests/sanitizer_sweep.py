@@ -23,7 +23,7 @@ def wna16_sweep() -> int:
             n, k = 192, 1024
             w = (torch.randn(n, k) * 0.05).to(dtype)
             qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
-            pw = qgemm.prepack(qw, "cuda", dtype)
+            pw = qgemm.prepack(qw, "cuda", dtype, format="int8_fragment" if scheme == "int8" else "int4_fragment")
             ref_w = qw.dequantize().double().cuda()
             for m in (1, 17, 100, 300):
                 x = torch.randn(m, k, device="cuda").to(dtype)

@@ -96,6 +96,14 @@ def _sm_count(index: int) -> int:
     return torch.cuda.get_device_properties(index).multi_processor_count
 
 
+def runs_sm90a(device) -> bool:
+    """Whether the sm90a (wgmma) kernels of this build run on `device`: an sm_90 device
+    and 90a among the compiled architectures."""
+    if "90a" not in compiled_archs():
+        return False
+    return torch.cuda.get_device_capability(device_index(device)) == (9, 0)
+
+
 def num_sms(device) -> int:
     """Streaming multiprocessors of `device` (queried once per device): the launchers'
     num_sms."""

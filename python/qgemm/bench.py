@@ -134,7 +134,7 @@ def _path_methods():
 def _ours(scheme, group, dtype, path=None, sm90_row=None):
     import qgemm
     from qgemm import ops
-    fmt = "int4_k64" if path == "sm90" else None
+    fmt = {"sm90": "int4_k64", "fused": "int4_fragment", "dense": "int4_fragment"}.get(path)
 
     def build(w):
         return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype, format=fmt)

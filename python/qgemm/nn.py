@@ -23,7 +23,7 @@ class QuantLinear(nn.Module):
     def __init__(self, weight: PackedWeight, bias: Optional[torch.Tensor] = None):
         super().__init__()
         self.in_features, self.out_features = weight.k, weight.n
-        self._meta = (weight.scheme, weight.kind, weight.group_size, weight.dtype)
+        self._meta = (weight.scheme, weight.kind, weight.group_size, weight.dtype, weight.format)
         self.register_buffer("packed", weight.packed)
         self.register_buffer("scales", weight.scales)
         self.register_buffer("zeros", weight.zeros)
@@ -32,9 +32,9 @@ class QuantLinear(nn.Module):
 
     @property
     def weight(self) -> PackedWeight:
-        scheme, kind, group_size, dtype = self._meta
+        scheme, kind, group_size, dtype, format = self._meta
         return PackedWeight(scheme, kind, self.out_features, self.in_features, group_size, dtype,
-                            self.packed, self.scales, self.zeros, self.perm)
+                            self.packed, self.scales, self.zeros, self.perm, format)
 
     @classmethod
     def from_quantized(cls, qw: QuantizedWeight, bias: Optional[torch.Tensor] = None,
@@ -55,9 +55,9 @@ class QuantLinear(nn.Module):
         return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        scheme, _, group_size, dtype = self._meta
+        scheme, _, group_size, dtype, format = self._meta
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"scheme={scheme}, group_size={group_size}, dtype={dtype}")
+                f"scheme={scheme}, group_size={group_size}, dtype={dtype}, format={format}")
 
 
 class W8A8Linear(nn.Module):

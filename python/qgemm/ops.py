@@ -88,7 +88,7 @@ def _n_of(w: torch.Tensor) -> int:
 
 
 def _k_of(w: torch.Tensor) -> int:
-    return w.shape[0] * _FORMAT_OF_TILE[w.shape[2]][1]
+    return w.shape[0] * (64 if w.shape[2] == 2048 else 16)  # no dict lookup: symbolic under compile
 
 
 # --------------------------------------------------------------------------- custom ops
@@ -188,15 +188,21 @@ torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_conte
 
 
 def _check_path(fn: str, w: PackedWeight) -> Optional[str]:
-    """"sm90" when the sm90a kernel must run (int4_k64 weights, or forced), else None."""
+    """"sm90" when the sm90a kernel runs (int4_k64 weights where it can, or forced),
+    "dense" for int4_k64 weights elsewhere (moved to another GPU: dequantize + GEMM, the
+    same products), else None (the table decides)."""
     if FORCE_PATH is not None and FORCE_PATH not in PATHS:
         fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
     k64 = w.format == "int4_k64"
     if FORCE_PATH == "sm90" and not k64:
         fail(fn, "w.format", w.format, "must be 'int4_k64' on the sm90 path (prepack(..., format='int4_k64'))")
-    if k64 and FORCE_PATH in ("fused", "dense"):
-        fail(fn, "w.format", w.format, f"is read only by the sm90 kernel, not the {FORCE_PATH!r} path")
-    return "sm90" if k64 else None
+    if k64 and FORCE_PATH == "fused":
+        fail(fn, "w.format", w.format, "is not read by the sm80 kernel ('fused' path)")
+    if not k64:
+        return None
+    if FORCE_PATH == "dense" or not _ext.runs_sm90a(w.device):
+        return "dense"
+    return "sm90"
 
 
 # --------------------------------------------------------------------------- public API
@@ -238,12 +244,13 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     x2 = x2.contiguous()
     if x2.shape[0] == 0:
         return x.new_empty((*lead, w.n))
-    if _check_path(fn, w) == "sm90":
+    path = _check_path(fn, w)
+    if path == "sm90":
         config = -1 if SM90_CONFIG is None else SM90_CONFIG
         y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)
         return y.reshape(*lead, w.n)
     threshold = dense_min_m(x.device)
-    if threshold is not None and x2.shape[0] >= threshold:
+    if path == "dense" or (threshold is not None and x2.shape[0] >= threshold):
         dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
         y = torch.nn.functional.linear(x2, dense, bias)
     else:

@@ -84,24 +84,38 @@ def check_packable(fn: str, qw: QuantizedWeight) -> None:
     _check_shape(fn, n, k, qw.group_size, "N (qw.shape[0])", "K (qw.shape[1])", "qw.group_size")
 
 
-def _default_format(scheme: str) -> str:
+def _fragment_format(scheme: str) -> str:
     return "int8_fragment" if scheme == "int8" else "int4_fragment"
 
 
-def check_format(fn: str, qw: QuantizedWeight, format: Optional[str]) -> str:
-    """The kernel format prepack() writes for `qw`; int4_k64 only where the sm90 kernel
-    can read it (int4 / uint4, group size a multiple of 64 or K)."""
+def _k64_readable(qw: QuantizedWeight) -> bool:
+    """int4_k64 holds int4 / uint4 codes whose groups cover whole k64 tiles."""
+    g, k = qw.group_size, qw.shape[1]
+    return qw.scheme in ("int4", "uint4") and (g % 64 == 0 or g == k) and k % 64 == 0
+
+
+# Where the sm90a kernel runs, prepack() writes int4_k64 for the weights it reads (it is
+# the faster path from M = 17 on: benchmarks/results/); set False to keep the fragment
+# format (the sm80 kernel) everywhere.
+PREFER_INT4_K64 = True
+
+
+def check_format(fn: str, qw: QuantizedWeight, format: Optional[str], device=None) -> str:
+    """The kernel format prepack() writes for `qw` on `device`: by default int4_k64 where
+    the sm90a kernel runs and can read it (int4 / uint4, group size a multiple of 64 or K),
+    else the fragment format of the sm80 kernel."""
     if format is None:
-        return _default_format(qw.scheme)
+        if PREFER_INT4_K64 and device is not None and _k64_readable(qw) and _ext.runs_sm90a(device):
+            return "int4_k64"
+        return _fragment_format(qw.scheme)
     check_choice(fn, "format", format, FORMATS)
     if format == "int4_k64":
         if qw.scheme not in ("int4", "uint4"):
             fail(fn, "format", format, f"holds int4 / uint4 codes, not scheme {qw.scheme!r}")
-        g, k = qw.group_size, qw.shape[1]
-        if g % 64 and g != k:
-            fail(fn, "qw.group_size", g, "must be a multiple of 64 or K for format 'int4_k64'")
-    elif format != _default_format(qw.scheme):
-        fail(fn, "format", format, f"must be {_default_format(qw.scheme)!r} or 'int4_k64' "
+        if not _k64_readable(qw):
+            fail(fn, "qw.group_size", qw.group_size, "must be a multiple of 64 or K for format 'int4_k64'")
+    elif format != _fragment_format(qw.scheme):
+        fail(fn, "format", format, f"must be {_fragment_format(qw.scheme)!r} or 'int4_k64' "
                                    f"for scheme {qw.scheme!r}")
     return format
 
@@ -117,10 +131,10 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
     """
     fn = "prepack"
     check_packable(fn, qw)
-    format = check_format(fn, qw, format)
     device = torch.device(device) if device is not None else torch.device("cuda", torch.cuda.current_device())
     if device.type != "cuda":
         fail(fn, "device", device, "must be a CUDA device")
+    format = check_format(fn, qw, format, device)
     if dtype is None:
         dtype = qw.scales.dtype if qw.scales.dtype in ACT_DTYPES else torch.float16
     check_choice(fn, "dtype", dtype, ACT_DTYPES)

@@ -69,16 +69,22 @@ constexpr int wna16_smem_bytes(const Wna16TileConfig& c, WeightKind k) {
 struct Wna16Sm90Config {
   int tile_w, tile_tok;  // CTA tile: weight rows (N) x tokens (M); K tile 64
   bool stream_k;         // stream-K tile scheduler (else persistent data-parallel)
+  int acc_chains;        // accumulator sets the k16 steps rotate over (1, 2 or 4), see below
   int max_m;             // used for M <= max_m (first match wins)
   const char* name;
 };
 
+// acc_chains: consecutive wgmmas on one accumulator run back to back only at the tensor
+// core's latency; with few tokens (n16, n64) that latency, not the math, set the k-tile
+// time (measured: ~500 cycles per k-tile at n16 and n64 alike). Rotating the k16 steps over
+// independent accumulators (summed once at the end) lets them overlap; it costs
+// tile_tok / 2 registers per extra chain, so wide tiles keep one.
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
-    // tile_w tile_tok stream_k max_m  name
-    {128, 16, true, 16, "sm90_w128_t16_coop_streamk"},
-    {128, 64, true, 64, "sm90_w128_t64_coop_streamk"},
-    {128, 128, true, 256, "sm90_w128_t128_coop_streamk"},
-    {128, 256, false, 1 << 30, "sm90_w128_t256_coop_persistent"},
+    // tile_w tile_tok stream_k chains max_m  name
+    {128, 16, true, 4, 16, "sm90_w128_t16_c4_coop_streamk"},
+    {128, 64, true, 2, 64, "sm90_w128_t64_c2_coop_streamk"},
+    {128, 128, true, 1, 256, "sm90_w128_t128_coop_streamk"},
+    {128, 256, false, 1, 1 << 30, "sm90_w128_t256_coop_persistent"},
 };
 inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
 

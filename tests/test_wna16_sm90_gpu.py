@@ -191,7 +191,7 @@ def test_matches_sm80_kernel_closely():
     # fp32 accumulation order differs.
     n, k, dtype = 512, 2048, torch.float16
     qw = _weight(n, k, "uint4", "int", 128, dtype)
-    pw80 = qgemm.prepack(qw, "cuda", dtype)
+    pw80 = qgemm.prepack(qw, "cuda", dtype, format="int4_fragment")
     pw90 = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
     x = torch.randn(300, k, device="cuda").to(dtype)
     out90 = qgemm.linear(x, pw90)
@@ -226,7 +226,7 @@ def test_int4_k64_dequantize_and_linear_t(monkeypatch, scheme, group):
     n, k, dtype = 192, 640, torch.bfloat16
     qw = _weight(n, k, scheme[0], scheme[1], group, dtype)
     pw64 = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
-    pw16 = qgemm.prepack(qw, "cuda", dtype)
+    pw16 = qgemm.prepack(qw, "cuda", dtype, format="int4_fragment")
     d64 = ops.wna16_dequantize(pw64.packed, pw64.scales, pw64.zeros, pw64.kind, pw64.group_size)
     d16 = ops.wna16_dequantize(pw16.packed, pw16.scales, pw16.zeros, pw16.kind, pw16.group_size)
     assert d64.shape == (n, k) and torch.equal(d64, d16)

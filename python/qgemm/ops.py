@@ -66,11 +66,16 @@ def dense_min_m(device: torch.device) -> Optional[int]:
 
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
                    kind: int = KIND_INT4, device=None) -> str:
-    """The dispatch decision for each (M, N, K): dense path or the fused kernel's plan."""
+    """The dispatch decision for each (M, N, K) on fragment-format weights (dense path or
+    the sm80 kernel's plan), after the sm90a table that int4_k64 weights run on (chosen by
+    M; prepack's default for int4 / uint4 where that kernel runs)."""
     dev = torch.device(device or "cuda")
     sms = _ext.num_sms(dev)
     threshold = dense_min_m(dev)
     lines = []
+    if _ext.runs_sm90a(dev):
+        lines += ["int4_k64 weights: sm90a wgmma kernel, row by M:", _ext.extension().wna16_sm90_configs()]
+    lines.append("fragment-format weights:")
     for n, k in shapes:
         for m in ms:
             plan = ("dense: dequantize + torch GEMM" if threshold is not None and m >= threshold

@@ -91,7 +91,9 @@ struct Wna16MainloopRS {
   static constexpr int kSBytes = TileW * 2;                // one scale row per stage
   static constexpr int kStageBytes = kWBytes + kXBytes + kSBytes * (kHasZeros ? 2 : 1) + 16;  // + 2 mbarriers
   static constexpr int kStagesFit = (kSm90SmemBudget - kCarveout) / kStageBytes;
-  static constexpr int Stages = kStagesFit > 12 ? 12 : kStagesFit;
+  // Narrow token tiles stream weights: every stage that fits is 4 KiB more in flight.
+  static constexpr int kMaxStages = 24;
+  static constexpr int Stages = kStagesFit > kMaxStages ? kMaxStages : kStagesFit;
   static_assert(Stages >= 3, "too little shared memory for the pipeline");
 
   using DispatchPolicy = Wna16Sm90Policy<Stages, ClusterShape, cutlass::gemm::KernelTmaWarpSpecializedCooperative>;

@@ -146,7 +146,7 @@ def test_refuses_bad_inputs_by_name():
         kf.unpack_int4_k64(torch.zeros(1, 1, 512, dtype=torch.uint8), 64, 64, True)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
-def test_refuses_cuda_codes_until_a_gpu_repack_exists():
-    with pytest.raises(ValueError, match=r"pack_int4_k64: codes.*cpu"):
-        kf.pack_int4_k64(torch.zeros(64, 64, dtype=torch.int8, device="cuda"))
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_repack_writes_the_host_packers_bytes():
+    codes = torch.randint(-8, 8, (192, 256), dtype=torch.int8, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(kf.pack_int4_k64(codes.cuda()).cpu(), kf.pack_int4_k64(codes))

@@ -58,12 +58,14 @@ __global__ void __launch_bounds__(128) dequantize_tiled_kernel(
       const int64_t kt = kc / Format::kTileK + sub;
       if (kt >= k_tiles) continue;
       const uint32_t bits = __ldg(packed + (kt * tiles_n + nt) * Format::kWordsPerTile + word);
+      // A tile lies in one group (group_size % kTileK == 0): one division per word.
+      const int64_t group_row = int64_t(int(kt) * Format::kTileK / group_size) * N + nt * 64;
 #pragma unroll
       for (int v = 0; v < Format::kValuesPerWord; ++v) {
         int64_t n, k;  // inside the tile: coords() of the tile-0 word
         Format::coords(word, v, 64, n, k);
-        const int64_t col = sub * Format::kTileK + k;
-        const int64_t g = ((kc + col) / group_size) * N + nt * 64 + n;
+        const int col = sub * Format::kTileK + int(k);
+        const int64_t g = group_row + n;
         const float s = to_float(scales[g]);
         const float z = zeros ? to_float(zeros[g]) : zero;
         const float u = float((bits >> (Format::kBits * v)) & Format::kMask);
@@ -87,7 +89,7 @@ template <class Format, class T>
 Status dequantize_tiled(const void* packed, const void* scales, const void* zeros, float zero,
                         int64_t N, int64_t K, int group_size, void* out, int64_t ldo,
                         cudaStream_t stream) {
-  if (N % Format::kTileN || K % Format::kTileK || group_size < 16 || K % group_size || ldo < K ||
+  if (N % Format::kTileN || K % Format::kTileK || group_size % Format::kTileK || K % group_size || ldo < K ||
       ldo % 8 || reinterpret_cast<uintptr_t>(out) % 16)
     return Status::kInvalidArgument;
   const int64_t jobs = (N / 64) * ((K + 63) / 64);

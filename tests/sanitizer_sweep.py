@@ -50,7 +50,7 @@ def wna16_sm90_sweep() -> int:
     ops.FORCE_PATH = "sm90"
     try:
         cases = [("int4", "int", 128), ("uint4", "int", 64), ("uint4", "float", -1)]
-        for config in range(3):
+        for config in range(ops.sm90_table_rows()):
             ops.SM90_CONFIG = config
             for dtype in (torch.float16, torch.bfloat16):
                 for scheme, zp, group in cases:

@@ -21,9 +21,9 @@ from qgemm.packed import ACT_DTYPES, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWei
 from qgemm.quantized import QuantizedWeight
 
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
-# Packed tile bytes -> (tiled format code of kernel_format, k per tile): int4_fragment,
-# int8_fragment, int4_k64. Packed weights are [K / tile_k, N / 64, tile bytes].
-_FORMAT_OF_TILE = {512: (0, 16), 1024: (1, 16), 2048: (2, 64)}
+# Packed weights are [K / tile_k, N / 64, tile bytes]; the tile bytes name the format:
+# 512 int4_fragment, 1024 int8_fragment (k16 tiles), 2048 int4_k64 (k64 tiles).
+_FORMAT_OF_TILE = {512: 0, 1024: 1, 2048: 2}  # -> tiled format code of kernel_format
 _CONST_ZERO = {KIND_INT4: 8.0, KIND_INT8: 128.0}       # stored offset of symmetric codes
 
 # From this many rows on, dequantizing W to a 16-bit matrix and running torch's GEMM
@@ -93,7 +93,7 @@ def _n_of(w: torch.Tensor) -> int:
 
 
 def _k_of(w: torch.Tensor) -> int:
-    return w.shape[0] * (64 if w.shape[2] == 2048 else 16)  # no dict lookup: symbolic under compile
+    return w.shape[0] * (64 if w.shape[2] == 2048 else 16)  # a comparison, not a lookup: symbolic under compile
 
 
 # --------------------------------------------------------------------------- custom ops
@@ -160,7 +160,7 @@ def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torc
     out = _new((n, k), scales.dtype, w.device)
     with _ext.launch_on(w):
         status = _ext.extension().dequantize_tiled_cuda(
-            _FORMAT_OF_TILE[w.shape[2]][0], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
+            _FORMAT_OF_TILE[w.shape[2]], _DTYPE_CODE[scales.dtype], w.data_ptr(), scales.data_ptr(),
             _ptr(zeros), _CONST_ZERO.get(kind, 0.0), n, k, group_size, out.data_ptr(), k,
             _ext.current_stream())
     _ext.check_status("wna16_dequantize", status, "dequantize kernel", N=n, K=k,

@@ -82,8 +82,8 @@ def test_shapes(dtype, n, k, group):
 @pytest.mark.parametrize("config", range(NUM_CONFIGS))
 def test_exact_on_integer_grid(monkeypatch, config):
     # Codes, scales (powers of two) and activations on a grid: fp32 accumulation is exact
-    # (in any order, so for every accumulator chain split), so the kernel must equal the
-    # exact reference rounded once to fp16.
+    # in any order (stream-K splits included), so the kernel must equal the exact
+    # reference rounded once to fp16.
     monkeypatch.setattr(ops, "SM90_CONFIG", config)
     n, k, g = 192, 256, 64
     gen = torch.Generator().manual_seed(config)

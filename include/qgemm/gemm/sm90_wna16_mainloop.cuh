@@ -78,7 +78,6 @@ struct Wna16MainloopRS {
   static_assert(kKind == WeightKind::kInt4 || kKind == WeightKind::kUint4, "int4 / uint4 weights only");
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
-  static constexpr int kChains = kC.acc_chains;
   static_assert(TileW == 128, "cooperative: two warpgroups, one n64 weight block each");
   static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
   static constexpr int kBlocks = TileW / 64;  // int4_k64 blocks per tile and k-tile
@@ -91,9 +90,7 @@ struct Wna16MainloopRS {
   static constexpr int kSBytes = TileW * 2;                // one scale row per stage
   static constexpr int kStageBytes = kWBytes + kXBytes + kSBytes * (kHasZeros ? 2 : 1) + 16;  // + 2 mbarriers
   static constexpr int kStagesFit = (kSm90SmemBudget - kCarveout) / kStageBytes;
-  // Narrow token tiles stream weights: every stage that fits is 4 KiB more in flight.
-  static constexpr int kMaxStages = 24;
-  static constexpr int Stages = kStagesFit > kMaxStages ? kMaxStages : kStagesFit;
+  static constexpr int Stages = kStagesFit > 12 ? 12 : kStagesFit;
   static_assert(Stages >= 3, "too little shared memory for the pipeline");
 
   using DispatchPolicy = Wna16Sm90Policy<Stages, ClusterShape, cutlass::gemm::KernelTmaWarpSpecializedCooperative>;
@@ -333,25 +330,6 @@ struct Wna16MainloopRS {
                           int k_tile_count, int thread_idx, TensorStorage& shared, Params const& /*p*/) {
     using namespace cute;
     static_assert(is_rmem<FrgTensorC>::value, "C tensor must be rmem resident.");
-    static_assert(kChains == 1 || kChains == 2 || kChains == 4, "k16 steps rotate over 1, 2 or 4 chains");
-    // Chain c takes k16 steps j with j % kChains == c; chains 1.. start from zero and are
-    // added into accum (chain 0) once every wgmma is done.
-    auto acc1 = make_fragment_like(accum);
-    auto acc2 = make_fragment_like(accum);
-    auto acc3 = make_fragment_like(accum);
-    if constexpr (kChains > 1) clear(acc1);
-    if constexpr (kChains > 2) {
-      clear(acc2);
-      clear(acc3);
-    }
-    auto fence_all = [&] {
-      warpgroup_fence_operand(accum);
-      if constexpr (kChains > 1) warpgroup_fence_operand(acc1);
-      if constexpr (kChains > 2) {
-        warpgroup_fence_operand(acc2);
-        warpgroup_fence_operand(acc3);
-      }
-    };
     Tensor sX = make_tensor(make_smem_ptr(shared.smem_x.data()), SmemLayoutB{});  // (TOK, K, PIPE)
     TiledMma tiled_mma;
     auto thr_mma = tiled_mma.get_thread_slice(thread_idx);
@@ -383,26 +361,9 @@ struct Wna16MainloopRS {
     // k-block j of the k-tile in stage read_stage: one wgmma batch on A register set j.
     auto issue = [&](int j, int read_stage) {
       warpgroup_arrive();
-      const int chain = j % kChains;  // a constant once the k16 loops are unrolled
-      if (chain == 0) cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
-      if (chain == 1) cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), acc1);
-      if (chain == 2) cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), acc2);
-      if (chain == 3) cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), acc3);
+      cute::gemm(tiled_mma, tCrA(_, _, j), tCrB(_, _, j, read_stage), accum);
       tiled_mma.accumulate_ = GMMA::ScaleOut::One;
       warpgroup_commit_batch();
-    };
-    // Every wgmma done, then the chains summed into accum (no-op for one chain).
-    auto join_chains = [&] {
-      if constexpr (kChains > 1) {
-        warpgroup_wait<0>();
-        fence_all();
-        CUTLASS_PRAGMA_UNROLL
-        for (int i = 0; i < size(accum); ++i) {
-          if constexpr (kChains == 2) accum(i) += acc1(i);
-          if constexpr (kChains == 4) accum(i) += (acc1(i) + acc2(i)) + acc3(i);
-        }
-        fence_all();
-      }
     };
     // After batch (t, j): at most K_WAIT_MAX pending, so the one that last read set j + 1
     // (mod 4), (t - 1, j + 1) or (t, 0), is complete; after step 3 all of k-tile t - 1 is,
@@ -415,7 +376,7 @@ struct Wna16MainloopRS {
       }
     };
     tiled_mma.accumulate_ = GMMA::ScaleOut::Zero;
-    fence_all();
+    warpgroup_fence_operand(accum);
 
     // First k-tile: no batch has read A yet, so set j + 1 is converted without a wait.
     auto barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
@@ -441,18 +402,17 @@ struct Wna16MainloopRS {
       }
     }
     if (k_tile_count == 0) {
-      fence_all();
-      join_chains();
+      warpgroup_fence_operand(accum);
       return;
     }
 
-    fence_all();
+    warpgroup_fence_operand(accum);
     // Main loop: k-tiles 1 .. k_tile_count - 2 of the remaining ones.
     CUTLASS_PRAGMA_NO_UNROLL
     for (; k_tile_count > 1; --k_tile_count) {
       const int read_stage = smem_pipe_read.index();
       ++smem_pipe_read;
-      fence_all();
+      warpgroup_fence_operand(accum);
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
         issue(j, read_stage);
@@ -466,14 +426,14 @@ struct Wna16MainloopRS {
           convert(raw, j + 1, tCrA32(_, 0, j + 1));
         }
       }
-      fence_all();
+      warpgroup_fence_operand(accum);
     }
 
-    fence_all();
+    warpgroup_fence_operand(accum);
     // Last k-tile: nothing to load after it.
     {
       const int read_stage = smem_pipe_read.index();
-      fence_all();
+      warpgroup_fence_operand(accum);
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
         issue(j, read_stage);
@@ -481,8 +441,7 @@ struct Wna16MainloopRS {
         if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
       }
     }
-    fence_all();
-    join_chains();
+    warpgroup_fence_operand(accum);
   }
 
   // All wgmma done; release the last stage (the only one mma() leaves held).

@@ -63,28 +63,22 @@ constexpr int wna16_smem_bytes(const Wna16TileConfig& c, WeightKind k) {
 // sm90a RS-wgmma kernel (include/qgemm/gemm/sm90_wna16_kernel.cuh) on int4_k64 weights.
 // Tiles are (weight rows x tokens x 64): the GEMM runs as out^T = W x^T. Cooperative (two
 // consumer warpgroups, 64 weight rows each); stages fill the shared memory left by the
-// epilogue. Not chosen by the default dispatch yet (unmeasured): callers name a row, or
-// wna16_sm90_choose_config picks one by M.
+// epilogue. Every int4_k64 weight runs here (prepack's default for int4 / uint4 on sm_90 with
+// a 90a build); wna16_sm90_choose_config picks the row by M unless the caller names one.
 // ------------------------------------------------------------------------------------------
 struct Wna16Sm90Config {
   int tile_w, tile_tok;  // CTA tile: weight rows (N) x tokens (M); K tile 64
   bool stream_k;         // stream-K tile scheduler (else persistent data-parallel)
-  int acc_chains;        // accumulator sets the k16 steps rotate over (1, 2 or 4), see below
   int max_m;             // used for M <= max_m (first match wins)
   const char* name;
 };
 
-// acc_chains: consecutive wgmmas on one accumulator run back to back only at the tensor
-// core's latency; with few tokens (n16, n64) that latency, not the math, set the k-tile
-// time (measured: ~500 cycles per k-tile at n16 and n64 alike). Rotating the k16 steps over
-// independent accumulators (summed once at the end) lets them overlap; it costs
-// tile_tok / 2 registers per extra chain, so wide tiles keep one.
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
-    // tile_w tile_tok stream_k chains max_m  name
-    {128, 16, true, 4, 16, "sm90_w128_t16_c4_coop_streamk"},
-    {128, 64, true, 2, 64, "sm90_w128_t64_c2_coop_streamk"},
-    {128, 128, true, 1, 256, "sm90_w128_t128_coop_streamk"},
-    {128, 256, false, 1, 1 << 30, "sm90_w128_t256_coop_persistent"},
+    // tile_w tile_tok stream_k max_m  name
+    {128, 16, true, 16, "sm90_w128_t16_coop_streamk"},
+    {128, 64, true, 64, "sm90_w128_t64_coop_streamk"},
+    {128, 128, true, 256, "sm90_w128_t128_coop_streamk"},
+    {128, 256, false, 1 << 30, "sm90_w128_t256_coop_persistent"},
 };
 inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
 
@@ -217,7 +211,7 @@ inline void wna16_print_dispatch(std::FILE* f, int num_sms, const int* Ms = null
                  wna16_threads(c), wna16_smem_bytes(c, WeightKind::kInt4), wna16_smem_bytes(c, WeightKind::kUint4),
                  wna16_smem_bytes(c, WeightKind::kInt8), wna16_ctas_per_sm(c, WeightKind::kInt4));
   }
-  std::fprintf(f, "wna16 sm90a wgmma configs (int4_k64; forced only, not in the default dispatch):\n");
+  std::fprintf(f, "wna16 sm90a wgmma configs (int4_k64 weights, row by M):\n");
   for (int i = 0; i < kWna16Sm90NumConfigs; ++i) {
     const auto& c = kWna16Sm90Configs[i];
     std::fprintf(f, "  %d  %-34s max_m %6d  tile %dx%dx64  %s\n", i, c.name,

@@ -48,24 +48,35 @@ struct Sm80VectorVisitor {
   Params const* params_ptr = nullptr;
 };
 
-// Fills this thread's registers r from the coordinates c (same shape): the value at
-// coordinate mode kAxis (0: row m, 1: column n) while below `extent`, else 0.
+// The callbacks state both visitors share: this thread's coordinates c and registers r
+// (same shape), filled once per tile (begin_epilogue) with the value at coordinate mode
+// kAxis (0: row m, 1: column n) while below `extent`, else 0. The visitors add `visit`.
 template <int kAxis, class Element, class CTensor, class RTensor>
-CUTLASS_DEVICE void load_vector(typename Sm80VectorVisitor<Element>::Params const& params, CTensor const& c,
-                                RTensor& r, int extent) {
-  const Element* ptr = params.ptr;
-  if (ptr == nullptr) {
-    cute::fill(r, Element(0));
-  } else if (!params.per_element) {
-    cute::fill(r, ptr[0]);
-  } else {
-    CUTLASS_PRAGMA_UNROLL
-    for (int i = 0; i < cute::size(r); ++i) {
-      const int idx = cute::get<kAxis>(c(i));
-      r(i) = idx < extent ? ptr[idx] : Element(0);
+struct VectorCallbacks : cutlass::epilogue::threadblock::EmptyCallbacks {
+  using Params = typename Sm80VectorVisitor<Element>::Params;
+  CUTLASS_DEVICE VectorCallbacks(CTensor&& c_, RTensor&& r_, Params const* params, int extent_)
+      : c(cute::forward<CTensor>(c_)), r(cute::forward<RTensor>(r_)), params_ptr(params), extent(extent_) {}
+
+  CTensor c;
+  RTensor r;
+  Params const* params_ptr;
+  int extent;
+
+  CUTLASS_DEVICE void begin_epilogue() {
+    const Element* ptr = params_ptr->ptr;
+    if (ptr == nullptr) {
+      cute::fill(r, Element(0));
+    } else if (!params_ptr->per_element) {
+      cute::fill(r, ptr[0]);
+    } else {
+      CUTLASS_PRAGMA_UNROLL
+      for (int i = 0; i < cute::size(r); ++i) {
+        const int idx = cute::get<kAxis>(c(i));
+        r(i) = idx < extent ? ptr[idx] : Element(0);
+      }
     }
   }
-}
+};
 
 // One value per output column n (per channel): b_scale, b_colsum, bias.
 template <class ThreadMap, class Element>
@@ -75,23 +86,15 @@ struct VisitorRowOrScalar : Sm80VectorVisitor<Element> {
   using Base::Base;
   using Base::params_ptr;
 
-  // tC_cRow: the (m, n, l) coordinates of this thread's values, (VECTOR, FRAGMENT_COLUMN).
+  // c: the (m, n, l) coordinates of this thread's values, (VECTOR, FRAGMENT_COLUMN).
   template <class CTensor, class RTensor>
-  struct Callbacks : cutlass::epilogue::threadblock::EmptyCallbacks {
-    CUTLASS_DEVICE Callbacks(CTensor&& c, RTensor&& r, Params const* params, int n)
-        : tC_cRow(cute::forward<CTensor>(c)), tC_rRow(cute::forward<RTensor>(r)), params_ptr(params), n(n) {}
-
-    CTensor tC_cRow;
-    RTensor tC_rRow;
-    Params const* params_ptr;
-    int n;
-
-    CUTLASS_DEVICE void begin_epilogue() { load_vector<1, Element>(*params_ptr, tC_cRow, tC_rRow, n); }
+  struct Callbacks : VectorCallbacks<1, Element, CTensor, RTensor> {
+    using VectorCallbacks<1, Element, CTensor, RTensor>::VectorCallbacks;
 
     template <class ElementAccumulator, int FragmentSize>
     CUTLASS_DEVICE cutlass::Array<Element, FragmentSize> visit(
         int, int, int column_idx, int, cutlass::Array<ElementAccumulator, FragmentSize> const&) {
-      return cute::recast<cutlass::Array<Element, FragmentSize>>(cute::coalesce(tC_rRow))(column_idx);
+      return cute::recast<cutlass::Array<Element, FragmentSize>>(cute::coalesce(this->r))(column_idx);
     }
   };
 
@@ -115,24 +118,16 @@ struct VisitorColOrScalar : Sm80VectorVisitor<Element> {
   using Base::Base;
   using Base::params_ptr;
 
-  // tC_cCol: the coordinates of this thread's rows, (FRAGMENT_ROW, ITERATION).
+  // c: the coordinates of this thread's rows, (FRAGMENT_ROW, ITERATION).
   template <class CTensor, class RTensor>
-  struct Callbacks : cutlass::epilogue::threadblock::EmptyCallbacks {
-    CUTLASS_DEVICE Callbacks(CTensor&& c, RTensor&& r, Params const* params, int m)
-        : tC_cCol(cute::forward<CTensor>(c)), tC_rCol(cute::forward<RTensor>(r)), params_ptr(params), m(m) {}
-
-    CTensor tC_cCol;
-    RTensor tC_rCol;
-    Params const* params_ptr;
-    int m;
-
-    CUTLASS_DEVICE void begin_epilogue() { load_vector<0, Element>(*params_ptr, tC_cCol, tC_rCol, m); }
+  struct Callbacks : VectorCallbacks<0, Element, CTensor, RTensor> {
+    using VectorCallbacks<0, Element, CTensor, RTensor>::VectorCallbacks;
 
     template <class ElementAccumulator, int FragmentSize>
     CUTLASS_DEVICE cutlass::Array<Element, FragmentSize> visit(
         int iter_idx, int row_idx, int, int, cutlass::Array<ElementAccumulator, FragmentSize> const&) {
       cutlass::Array<Element, FragmentSize> frg;
-      frg.fill(tC_rCol(row_idx, iter_idx));
+      frg.fill(this->r(row_idx, iter_idx));
       return frg;
     }
   };

@@ -10,12 +10,28 @@ namespace py = pybind11;
 namespace qgemm::ops {
 namespace {
 
+// Shape-only params for the workspace and plan queries.
+ScaledMmParams shape_params(int M, int N, int K, int operand, int out_dtype, bool azp, int num_sms,
+                            int config) {
+  ScaledMmParams p{};
+  p.config = config;
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.operand = Operand8(operand);
+  p.out_dtype = DType(out_dtype);
+  p.azp = azp ? reinterpret_cast<const int32_t*>(uintptr_t(16)) : nullptr;
+  p.num_sms = num_sms;
+  return p;
+}
+
+// A launch's params: the shape's, plus the operands, scales and workspace.
 ScaledMmParams make_params(int operand, int out_dtype, uintptr_t a, int64_t lda, uintptr_t b,
                            int64_t ldb, uintptr_t a_scale, bool a_per_token, uintptr_t b_scale,
                            bool b_per_channel, uintptr_t bias, uintptr_t azp, bool azp_per_token,
                            uintptr_t b_colsum, uintptr_t out, int64_t ldo, int M, int N, int K,
                            uintptr_t workspace, size_t workspace_bytes, int num_sms) {
-  ScaledMmParams p{};
+  ScaledMmParams p = shape_params(M, N, K, operand, out_dtype, false, num_sms, ScaledMmParams{}.config);
   p.a = reinterpret_cast<const void*>(a);
   p.lda = lda;
   p.b = reinterpret_cast<const void*>(b);
@@ -30,29 +46,8 @@ ScaledMmParams make_params(int operand, int out_dtype, uintptr_t a, int64_t lda,
   p.b_colsum = reinterpret_cast<const int32_t*>(b_colsum);
   p.out = reinterpret_cast<void*>(out);
   p.ldo = ldo;
-  p.M = M;
-  p.N = N;
-  p.K = K;
-  p.operand = Operand8(operand);
-  p.out_dtype = DType(out_dtype);
   p.workspace = reinterpret_cast<void*>(workspace);
   p.workspace_bytes = workspace_bytes;
-  p.num_sms = num_sms;
-  return p;
-}
-
-// Shape-only params for the workspace and plan queries.
-ScaledMmParams shape_params(int M, int N, int K, int operand, int out_dtype, bool azp, int num_sms,
-                            int config) {
-  ScaledMmParams p{};
-  p.config = config;
-  p.M = M;
-  p.N = N;
-  p.K = K;
-  p.operand = Operand8(operand);
-  p.out_dtype = DType(out_dtype);
-  p.azp = azp ? reinterpret_cast<const int32_t*>(uintptr_t(16)) : nullptr;
-  p.num_sms = num_sms;
   return p;
 }
 

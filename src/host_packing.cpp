@@ -1,10 +1,8 @@
 // CPU packers: the layout code of include/qgemm/layout/ run word by word on the host.
 #include "ops.hpp"
 
-#include "qgemm/layout/int4_fragment.hpp"
-#include "qgemm/layout/int4_k64.hpp"
-#include "qgemm/layout/int8_fragment.hpp"
 #include "qgemm/layout/tc_fpx.hpp"
+#include "tiled_formats.hpp"
 
 namespace qgemm::ops {
 namespace {
@@ -27,23 +25,12 @@ void unpack_all(const uint32_t* packed, int64_t N, int64_t K, uint32_t xor_mask,
 
 void pack_tiled_host(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, uint32_t xor_mask,
                      uint32_t* packed) {
-  switch (f) {
-    case TiledFormat::kInt4Fragment: return pack_all<layout::Int4Fragment>(codes, N, K, xor_mask, packed);
-    case TiledFormat::kInt8Fragment: return pack_all<layout::Int8Fragment>(codes, N, K, xor_mask, packed);
-    case TiledFormat::kInt4K64: return pack_all<layout::Int4K64>(codes, N, K, xor_mask, packed);
-  }
+  visit_tiled_format(f, [&](auto fmt) { pack_all<decltype(fmt)>(codes, N, K, xor_mask, packed); });
 }
 
 void unpack_tiled_host(TiledFormat f, const uint32_t* packed, int64_t N, int64_t K,
                        uint32_t xor_mask, bool sign_extend, uint8_t* codes) {
-  switch (f) {
-    case TiledFormat::kInt4Fragment:
-      return unpack_all<layout::Int4Fragment>(packed, N, K, xor_mask, sign_extend, codes);
-    case TiledFormat::kInt8Fragment:
-      return unpack_all<layout::Int8Fragment>(packed, N, K, xor_mask, sign_extend, codes);
-    case TiledFormat::kInt4K64:
-      return unpack_all<layout::Int4K64>(packed, N, K, xor_mask, sign_extend, codes);
-  }
+  visit_tiled_format(f, [&](auto fmt) { unpack_all<decltype(fmt)>(packed, N, K, xor_mask, sign_extend, codes); });
 }
 
 void pack_tc_fpx_host(const uint8_t* codes, int64_t N, int64_t K, int nbits, uint8_t* packed) {

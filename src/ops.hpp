@@ -11,9 +11,10 @@
 
 namespace qgemm::ops {
 
-// kInt4K64 (include/qgemm/layout/int4_k64.hpp): host and GPU packers (pack_tiled_*); read
-// by the sm90a wgmma kernel (wna16_sm90_gemm_cuda); no dequantize kernel yet.
-enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1, kInt4K64 = 2 };
+// Tiled weight formats (include/qgemm/layout/; src/tiled_formats.hpp maps a code to its
+// layout). The fragment formats feed the sm80 mma.sync kernel, the k64 formats the sm90a
+// wgmma kernel (wna16_sm90_gemm_cuda); all have host / GPU packers and a dequantizer.
+enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1, kInt4K64 = 2, kInt8K64 = 3 };
 
 // Host packers (CPU tensors). codes: [N, K] one code per byte, row-major.
 void pack_tiled_host(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, uint32_t xor_mask,

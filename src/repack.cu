@@ -4,11 +4,9 @@
 #include <cuda_runtime.h>
 
 #include "ops.hpp"
-#include "qgemm/layout/int4_fragment.hpp"
-#include "qgemm/layout/int4_k64.hpp"
-#include "qgemm/layout/int8_fragment.hpp"
 #include "qgemm/layout/tc_fpx.hpp"
 #include "qgemm/status.hpp"
+#include "tiled_formats.hpp"
 
 namespace qgemm::ops {
 namespace {
@@ -74,19 +72,11 @@ int pack_tiled_cuda(TiledFormat f, const uint8_t* codes, int64_t N, int64_t K, u
                     uint32_t* packed, uintptr_t stream) {
   auto s = reinterpret_cast<cudaStream_t>(stream);
   constexpr int kThreads = 256;
-  if (f == TiledFormat::kInt4K64) {
-    using F = layout::Int4K64;
+  visit_tiled_format(f, [&](auto fmt) {
+    using F = decltype(fmt);
     pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
         codes, N, K, xor_mask, packed);
-  } else if (f == TiledFormat::kInt4Fragment) {
-    using F = layout::Int4Fragment;
-    pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
-        codes, N, K, xor_mask, packed);
-  } else {
-    using F = layout::Int8Fragment;
-    pack_tiled_kernel<F><<<grid_for(F::num_words(N, K), kThreads), kThreads, 0, s>>>(
-        codes, N, K, xor_mask, packed);
-  }
+  });
   return launch_status();
 }
 

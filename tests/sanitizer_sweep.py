@@ -39,8 +39,8 @@ def wna16_sweep() -> int:
 
 
 def wna16_sm90_sweep() -> int:
-    """The sm90a wgmma kernel on int4_k64 (needs an sm_90 GPU and a 90a build): every
-    config row, int4 / uint4, g 64 / 128 / K, a half-outside last tile, tails in M, bias."""
+    """The sm90a wgmma kernel on int4_k64 / int8_k64 (needs an sm_90 GPU and a 90a build):
+    every config row, int4 / uint4 / int8, g 64 / 128 / K, a half-outside last tile, tails in M, bias."""
     from qgemm import ops
 
     if torch.cuda.get_device_capability() != (9, 0):
@@ -49,7 +49,8 @@ def wna16_sm90_sweep() -> int:
     bad = 0
     ops.FORCE_PATH = "sm90"
     try:
-        cases = [("int4", "int", 128), ("uint4", "int", 64), ("uint4", "float", -1)]
+        cases = [("int4", "int", 128), ("uint4", "int", 64), ("uint4", "float", -1), ("int8", "int", -1),
+                 ("int8", "int", 128)]
         for config in range(ops.sm90_table_rows()):
             ops.SM90_CONFIG = config
             for dtype in (torch.float16, torch.bfloat16):
@@ -57,7 +58,7 @@ def wna16_sm90_sweep() -> int:
                     n, k = 320, 512
                     w = (torch.randn(n, k) * 0.05).to(dtype)
                     qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
-                    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+                    pw = qgemm.prepack(qw, "cuda", dtype, format=qgemm.packed.k64_format(scheme))
                     ref_w = qw.dequantize().double().cuda()
                     bias = torch.randn(n, device="cuda").to(dtype)
                     for m in (1, 65, 300):

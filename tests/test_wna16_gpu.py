@@ -22,8 +22,8 @@ M_VALUES = [1, 7, 16, 17, 64, 255, 4097]
 @pytest.fixture(autouse=True)
 def poison_outputs(monkeypatch):
     # This file tests the sm80 kernel and the dense path: the fragment formats even where
-    # prepack() would choose int4_k64 (test_wna16_sm90_gpu.py covers that one).
-    monkeypatch.setattr(qgemm.packed, "PREFER_INT4_K64", False)
+    # prepack() would choose a k64 format (test_wna16_sm90_gpu.py covers those).
+    monkeypatch.setattr(qgemm.packed, "PREFER_K64", False)
     ops.POISON_OUTPUTS = True
     yield
     ops.POISON_OUTPUTS = False

@@ -1,4 +1,5 @@
-"""sm90a W4A16 (RS wgmma on int4_k64) against the float64 reference of the quantized weights.
+"""sm90a W4A16 / W8A16 (RS wgmma on int4_k64 / int8_k64) against the float64 reference of
+the quantized weights.
 
 Runs only on an sm_90 device with a build that includes 90a. Every config row of
 kWna16Sm90Configs is forced in turn (ops.SM90_CONFIG); outputs are NaN-poisoned.
@@ -17,10 +18,18 @@ from wna16_common import make_weight as _weight, reference as _reference, rel_er
 pytestmark = pytest.mark.gpu
 
 REL_BOUND = {torch.float16: 2e-3, torch.bfloat16: 1.5e-2}
-SCHEMES = [("int4", "int"), ("uint4", "int"), ("uint4", "float")]
+SCHEMES = [("int4", "int"), ("uint4", "int"), ("uint4", "float"), ("int8", "int")]
 M_VALUES = [1, 17, 63, 64, 65, 255, 256, 1023, 4097]
 NUM_CONFIGS = 4  # rows of kWna16Sm90Configs (include/qgemm/gemm/wna16_dispatch.hpp)
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
+
+
+def _k64(scheme: str) -> str:
+    return "int8_k64" if scheme == "int8" else "int4_k64"
+
+
+def _fragment(scheme: str) -> str:
+    return "int8_fragment" if scheme == "int8" else "int4_fragment"
 
 
 def _sm90_available():
@@ -56,7 +65,7 @@ def test_every_config_every_m(monkeypatch, config, dtype, scheme, zero_point, gr
     monkeypatch.setattr(ops, "SM90_CONFIG", config)
     n, k = 320, 1024  # 5 n64 blocks: the last 128-row tile is half outside N
     qw = _weight(n, k, scheme, zero_point, group, dtype, seed=config)
-    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
     bias = torch.randn(n, device="cuda").to(dtype)
     for m in M_VALUES:
         x = torch.randn(m, k, device="cuda").to(dtype)
@@ -71,7 +80,7 @@ def test_every_config_every_m(monkeypatch, config, dtype, scheme, zero_point, gr
 def test_shapes(dtype, n, k, group):
     for scheme, zp in SCHEMES:
         qw = _weight(n, k, scheme, zp, group, dtype, seed=n + k)
-        pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+        pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
         bias = torch.randn(n, device="cuda").to(dtype)
         for m in (1, 65, 1023):
             x = torch.randn(m, k, device="cuda").to(dtype)
@@ -87,13 +96,13 @@ def test_exact_on_integer_grid(monkeypatch, config):
     monkeypatch.setattr(ops, "SM90_CONFIG", config)
     n, k, g = 192, 256, 64
     gen = torch.Generator().manual_seed(config)
-    for scheme in ("int4", "uint4"):
-        lo, hi = (-8, 8) if scheme == "int4" else (0, 16)
-        codes = torch.randint(lo, hi, (n, k), generator=gen, dtype=torch.int8 if scheme == "int4" else torch.uint8)
+    for scheme in ("int4", "uint4", "int8"):
+        lo, hi = {"int4": (-8, 8), "uint4": (0, 16), "int8": (-127, 128)}[scheme]
+        codes = torch.randint(lo, hi, (n, k), generator=gen, dtype=torch.uint8 if scheme == "uint4" else torch.int8)
         scales = torch.pow(2.0, torch.randint(-4, 0, (n, k // g), generator=gen).float()).half()
         zeros = torch.randint(0, 16, (n, k // g), generator=gen).half() if scheme == "uint4" else None
         qw = qgemm.QuantizedWeight(scheme, g, codes, scales, zeros)
-        pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
+        pw = qgemm.prepack(qw, "cuda", torch.float16, format=_k64(scheme))
         x = torch.randint(-3, 4, (77, k), generator=gen).half().cuda()
         out = qgemm.linear(x, pw)
         ref = _reference(x, qw).half()  # exact sum, rounded once to the output type
@@ -111,7 +120,7 @@ def test_random_shapes(nt, kt, m, scheme, group, bf16, seed):
     if group != -1 and k % group:
         group = -1
     qw = _weight(n, k, scheme[0], scheme[1], group, dtype, seed)
-    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme[0]))
     x = torch.randn(m, k, device="cuda").to(dtype)
     _check(x, qw, pw, None, dtype, f"n={n} k={k} m={m}")
 
@@ -149,17 +158,19 @@ def test_ldx_ldo_through_the_binding(dtype):
 
 
 @requires_sm90
-def test_group_32_is_refused_with_unsupported():
+@pytest.mark.parametrize("scheme,kind", [("int4", 0), ("int8", 2)])
+def test_group_32_is_refused_with_unsupported(scheme, kind):
     n, k = 128, 256
-    qw = _weight(n, k, "int4", "int", 32, torch.float16)
+    qw = _weight(n, k, scheme, "int", 32, torch.float16)
     with pytest.raises(Exception, match="multiple of 64"):
-        qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
+        qgemm.prepack(qw, "cuda", torch.float16, format=_k64(scheme))
     # Through the binding: kUnsupported (2), so callers fall back to the sm80 kernel.
     pw = qgemm.prepack(qw, "cuda", torch.float16)
+    assert pw.format == _fragment(scheme)
     ext = _ext.extension()
     x = torch.randn(4, k, device="cuda").half()
     out = torch.empty(4, n, device="cuda").half()
-    st_ = ext.wna16_sm90_gemm(0, 0, x.data_ptr(), k, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
+    st_ = ext.wna16_sm90_gemm(0, kind, x.data_ptr(), k, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
                               out.data_ptr(), n, 4, n, k, 32, 0, 0, 132, 0, _ext.current_stream())
     assert st_ == 2
 
@@ -186,13 +197,15 @@ def test_opcheck_compile_and_graphs():
 
 
 @requires_sm90
-def test_matches_sm80_kernel_closely():
+@pytest.mark.parametrize("scheme", ["uint4", "int8"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_matches_sm80_kernel_closely(scheme, dtype):
     # Same dequantized 16-bit weights (bit-identical per element by construction); only the
     # fp32 accumulation order differs.
-    n, k, dtype = 512, 2048, torch.float16
-    qw = _weight(n, k, "uint4", "int", 128, dtype)
-    pw80 = qgemm.prepack(qw, "cuda", dtype, format="int4_fragment")
-    pw90 = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    n, k = 512, 2048
+    qw = _weight(n, k, scheme, "int", 128, dtype)
+    pw80 = qgemm.prepack(qw, "cuda", dtype, format=_fragment(scheme))
+    pw90 = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
     x = torch.randn(300, k, device="cuda").to(dtype)
     out90 = qgemm.linear(x, pw90)
     ops.FORCE_PATH = "fused"
@@ -219,14 +232,14 @@ def test_gpu_int4_k64_repack_equals_host_packer(n, k, signed):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("group", [64, 128, -1])
-def test_int4_k64_dequantize_and_linear_t(monkeypatch, scheme, group):
-    # The dequantizer reads int4_k64 on any GPU: bit-identical to the fragment format's
-    # (both compute (u - z) * s in fp32 and round once), and linear_t runs on it.
+def test_k64_dequantize_and_linear_t(monkeypatch, scheme, group):
+    # The dequantizer reads the k64 formats on any GPU: bit-identical to the fragment
+    # formats' (both compute (u - z) * s in fp32 and round once), and linear_t runs on them.
     monkeypatch.setattr(ops, "FORCE_PATH", None)
     n, k, dtype = 192, 640, torch.bfloat16
     qw = _weight(n, k, scheme[0], scheme[1], group, dtype)
-    pw64 = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
-    pw16 = qgemm.prepack(qw, "cuda", dtype, format="int4_fragment")
+    pw64 = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme[0]))
+    pw16 = qgemm.prepack(qw, "cuda", dtype, format=_fragment(scheme[0]))
     d64 = ops.wna16_dequantize(pw64.packed, pw64.scales, pw64.zeros, pw64.kind, pw64.group_size)
     d16 = ops.wna16_dequantize(pw16.packed, pw16.scales, pw16.zeros, pw16.kind, pw16.group_size)
     assert d64.shape == (n, k) and torch.equal(d64, d16)
@@ -237,10 +250,11 @@ def test_int4_k64_dequantize_and_linear_t(monkeypatch, scheme, group):
 
 
 @requires_sm90
-def test_sm90_backward_gives_the_activation_gradient():
+@pytest.mark.parametrize("scheme", ["int4", "int8"])
+def test_sm90_backward_gives_the_activation_gradient(scheme):
     n, k, dtype = 256, 512, torch.float16
-    qw = _weight(n, k, "int4", "int", 128, dtype)
-    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    qw = _weight(n, k, scheme, "int", 128, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
     x = torch.randn(9, k, device="cuda", dtype=dtype, requires_grad=True)
     qgemm.linear(x, pw).float().sum().backward()
     expect = torch.ones(9, n, device="cuda").double() @ qw.dequantize().double().cuda()
@@ -248,13 +262,14 @@ def test_sm90_backward_gives_the_activation_gradient():
 
 
 @requires_sm90
-def test_default_prepack_on_sm90_reads_int4_k64_where_it_can(monkeypatch):
-    # The default dispatch: int4 / uint4 with groups of 64 or more (or per channel) get
-    # int4_k64 and the sm90a kernel at every M; g = 32 and int8 keep the fragment formats.
+def test_default_prepack_on_sm90_reads_k64_where_it_can(monkeypatch):
+    # The default dispatch: groups of 64 or more (or per channel) get the scheme's k64
+    # format and the sm90a kernel at every M; g = 32 keeps the fragment formats.
     monkeypatch.setattr(ops, "FORCE_PATH", None)
     n, k, dtype = 320, 768, torch.float16
     for scheme, zp, group, fmt in [("int4", "int", 128, "int4_k64"), ("uint4", "float", -1, "int4_k64"),
-                                   ("uint4", "int", 32, "int4_fragment"), ("int8", "int", -1, "int8_fragment")]:
+                                   ("uint4", "int", 32, "int4_fragment"), ("int8", "int", -1, "int8_k64"),
+                                   ("int8", "int", 32, "int8_fragment")]:
         qw = _weight(n, k, scheme, zp, group, dtype)
         pw = qgemm.prepack(qw, "cuda", dtype)
         assert pw.format == fmt

@@ -1,4 +1,4 @@
-"""CPU checks of the int4_k64 / sm90 plumbing: prepack's format rules (no GPU needed)."""
+"""CPU checks of the k64-format / sm90 plumbing: prepack's format rules (no GPU needed)."""
 import pytest
 import torch
 
@@ -15,7 +15,7 @@ def test_default_formats():
     assert check_format("prepack", _qw("int4", 128), None) == "int4_fragment"
     assert check_format("prepack", _qw("uint4", 64), None) == "int4_fragment"
     assert check_format("prepack", _qw("int8", 128), None) == "int8_fragment"
-    assert "int4_k64" in FORMATS
+    assert "int4_k64" in FORMATS and "int8_k64" in FORMATS
     assert PackedWeight.__dataclass_fields__["format"].default == "int4_fragment"
 
 
@@ -24,13 +24,21 @@ def test_int4_k64_accepted(scheme, group):
     assert check_format("prepack", _qw(scheme, group), "int4_k64") == "int4_k64"
 
 
-@pytest.mark.parametrize("scheme,group,match", [
-    ("int8", 128, "scheme 'int8'"),
-    ("int4", 32, "multiple of 64"),
+@pytest.mark.parametrize("group", [64, 128, -1])
+def test_int8_k64_accepted(group):
+    assert check_format("prepack", _qw("int8", group), "int8_k64") == "int8_k64"
+
+
+@pytest.mark.parametrize("scheme,group,fmt,match", [
+    ("int8", 128, "int4_k64", "scheme 'int8'"),
+    ("int4", 32, "int4_k64", "multiple of 64"),
+    ("int4", 128, "int8_k64", "scheme 'int4'"),
+    ("uint4", 128, "int8_k64", "scheme 'uint4'"),
+    ("int8", 32, "int8_k64", "multiple of 64"),
 ])
-def test_int4_k64_refused_by_name(scheme, group, match):
+def test_k64_refused_by_name(scheme, group, fmt, match):
     with pytest.raises(ValueError, match=match):
-        qgemm.prepack(_qw(scheme, group), "cuda", torch.float16, format="int4_k64")
+        qgemm.prepack(_qw(scheme, group), "cuda", torch.float16, format=fmt)
 
 
 def test_unknown_and_mismatched_formats_refused():

@@ -123,18 +123,19 @@ def _path_methods():
     """Every path of the dispatch, forced, to set the table by measurement: the sm80
     kernel, dequantize + GEMM, and each row of the sm90a table (when built)."""
     from qgemm import ops
-    methods = [_ours("int4", 128, torch.float16, path) for path in ("fused", "dense")]
+    weights = (("int4", 128, torch.float16), ("uint4", 128, torch.bfloat16), ("int8", -1, torch.float16))
+    methods = [_ours(s, g, dt, path) for path in ("fused", "dense") for s, g, dt in weights if s != "uint4"]
     if ops.sm90_table_rows() and torch.cuda.get_device_capability() == (9, 0):
         rows = range(ops.sm90_table_rows())
-        methods += [_ours(s, 128, dt, "sm90", row) for row in [None, *rows]
-                    for s, dt in (("int4", torch.float16), ("uint4", torch.bfloat16))]
+        methods += [_ours(s, g, dt, "sm90", row) for row in [None, *rows] for s, g, dt in weights]
     return methods
 
 
 def _ours(scheme, group, dtype, path=None, sm90_row=None):
     import qgemm
     from qgemm import ops
-    fmt = {"sm90": "int4_k64", "fused": "int4_fragment", "dense": "int4_fragment"}.get(path)
+    from qgemm.packed import fragment_format, k64_format
+    fmt = None if path is None else k64_format(scheme) if path == "sm90" else fragment_format(scheme)
 
     def build(w):
         return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype, format=fmt)

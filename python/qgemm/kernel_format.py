@@ -15,6 +15,10 @@ Formats (W is [N, K], codes one per element):
   warpgroup thread 32q + t, 16 bytes per thread). Unsigned nibbles as int4_fragment.
   Rule: N % 64 == 0, K % 64 == 0. Packed on the host or the GPU; read by the sm90a
   wgmma W4A16 kernel (ops.FORCE_PATH = "sm90").
+- int8_k64: (n64 x k64) blocks of 4096 bytes, shape [K/64, N/64, 4096]; byte
+  1024q + 512(j // 2) + 16t + 8(j % 2) + 4rk + 2rm + e of a block holds W[n, k] with
+  n, k as int4_k64 (the same wgmma A fragment, 32 bytes per thread in two 16-byte
+  halves). int8 stored as q + 128. Rule as int4_k64; read by the sm90a W8A16 kernel.
 - tc_fpx: (n64 x k64) tiles, nbits * 512 bytes each, shape [K/64, N/64, nbits * 512];
   FPx code bits split into planes. Rule: N % 64 == 0, K % 64 == 0, nbits in {4, 5, 6}.
 """
@@ -25,8 +29,9 @@ import torch
 from qgemm import _ext
 from qgemm._validate import check_choice, check_multiple, check_tensor, fail
 
-INT4_FRAGMENT, INT8_FRAGMENT, INT4_K64 = 0, 1, 2  # src/ops.hpp TiledFormat
-_TILE = {INT4_FRAGMENT: (64, 16, 512), INT8_FRAGMENT: (64, 16, 1024), INT4_K64: (64, 64, 2048)}
+INT4_FRAGMENT, INT8_FRAGMENT, INT4_K64, INT8_K64 = 0, 1, 2, 3  # src/ops.hpp TiledFormat
+_TILE = {INT4_FRAGMENT: (64, 16, 512), INT8_FRAGMENT: (64, 16, 1024), INT4_K64: (64, 64, 2048),
+         INT8_K64: (64, 64, 4096)}
 _INT4 = (INT4_FRAGMENT, INT4_K64)
 _FPX_TILE = 64
 
@@ -102,6 +107,15 @@ def unpack_int4_k64(packed: torch.Tensor, n: int, k: int, signed: bool) -> torch
     return _unpack_tiled("unpack_int4_k64", INT4_K64, packed, n, k, signed)
 
 
+def pack_int8_k64(codes: torch.Tensor) -> torch.Tensor:
+    """codes [N, K]: int8 in [-127, 127] (stored q + 128) or uint8 (stored as is)."""
+    return _pack_tiled("pack_int8_k64", INT8_K64, codes)
+
+
+def unpack_int8_k64(packed: torch.Tensor, n: int, k: int, signed: bool = True) -> torch.Tensor:
+    return _unpack_tiled("unpack_int8_k64", INT8_K64, packed, n, k, signed)
+
+
 def pack_int8_fragment(codes: torch.Tensor) -> torch.Tensor:
     """codes [N, K]: int8 in [-127, 127] (stored q + 128) or uint8 (stored as is)."""
     return _pack_tiled("pack_int8_fragment", INT8_FRAGMENT, codes)
@@ -116,6 +130,7 @@ TILED_FORMATS = {
     "int4_fragment": (pack_int4_fragment, unpack_int4_fragment),
     "int8_fragment": (pack_int8_fragment, unpack_int8_fragment),
     "int4_k64": (pack_int4_k64, unpack_int4_k64),
+    "int8_k64": (pack_int8_k64, unpack_int8_k64),
 }
 
 

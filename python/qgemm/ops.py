@@ -17,13 +17,13 @@ import torch
 
 from qgemm import _ext
 from qgemm._validate import check_tensor, fail
-from qgemm.packed import ACT_DTYPES, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWeight, prepack
+from qgemm.packed import ACT_DTYPES, K64_FORMATS, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWeight, prepack
 from qgemm.quantized import QuantizedWeight
 
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
 # Packed weights are [K / tile_k, N / 64, tile bytes]; the tile bytes name the format:
-# 512 int4_fragment, 1024 int8_fragment (k16 tiles), 2048 int4_k64 (k64 tiles).
-_FORMAT_OF_TILE = {512: 0, 1024: 1, 2048: 2}  # -> tiled format code of kernel_format
+# 512 int4_fragment, 1024 int8_fragment (k16 tiles), 2048 int4_k64, 4096 int8_k64 (k64 tiles).
+_FORMAT_OF_TILE = {512: 0, 1024: 1, 2048: 2, 4096: 3}  # -> tiled format code of kernel_format
 _CONST_ZERO = {KIND_INT4: 8.0, KIND_INT8: 128.0}       # stored offset of symmetric codes
 
 # From this many rows on, dequantizing W to a 16-bit matrix and running torch's GEMM
@@ -45,7 +45,7 @@ def _new(shape, dtype, device) -> torch.Tensor:
 
 # Benchmarks and tests pin one path: None (the table decides), "fused" (the sm80
 # mma.sync kernel), "dense" or "sm90" (the sm90a wgmma kernel; needs weights prepacked
-# with format="int4_k64", which no other path reads: such weights always run on it).
+# in a k64 format, which the sm80 kernel does not read: such weights always run on it).
 FORCE_PATH: Optional[str] = None
 PATHS = ("fused", "dense", "sm90")
 # Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
@@ -67,14 +67,15 @@ def dense_min_m(device: torch.device) -> Optional[int]:
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
                    kind: int = KIND_INT4, device=None) -> str:
     """The dispatch decision for each (M, N, K) on fragment-format weights (dense path or
-    the sm80 kernel's plan), after the sm90a table that int4_k64 weights run on (chosen by
-    M; prepack's default for int4 / uint4 where that kernel runs)."""
+    the sm80 kernel's plan), after the sm90a table that k64-format weights run on (chosen by
+    M; prepack's default where that kernel runs)."""
     dev = torch.device(device or "cuda")
     sms = _ext.num_sms(dev)
     threshold = dense_min_m(dev)
     lines = []
     if _ext.runs_sm90a(dev):
-        lines += ["int4_k64 weights: sm90a wgmma kernel, row by M:", _ext.extension().wna16_sm90_configs()]
+        lines += ["int4_k64 / int8_k64 weights: sm90a wgmma kernel, row by M:",
+                  _ext.extension().wna16_sm90_configs()]
     lines.append("fragment-format weights:")
     for n, k in shapes:
         for m in ms:
@@ -93,7 +94,7 @@ def _n_of(w: torch.Tensor) -> int:
 
 
 def _k_of(w: torch.Tensor) -> int:
-    return w.shape[0] * (64 if w.shape[2] == 2048 else 16)  # a comparison, not a lookup: symbolic under compile
+    return w.shape[0] * (64 if w.shape[2] >= 2048 else 16)  # a comparison, not a lookup: symbolic under compile
 
 
 # --------------------------------------------------------------------------- custom ops
@@ -127,7 +128,8 @@ def _(x, w, scales, zeros, bias, kind, group_size):
 def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
                     zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
                     kind: int, group_size: int, config: int) -> torch.Tensor:
-    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): sm90a wgmma kernel, w in int4_k64.
+    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): sm90a wgmma kernel, w in int4_k64
+    (int4 / uint4 kinds) or int8_k64 (int8).
     config: a row of kWna16Sm90Configs, or -1 (chosen by M)."""
     ext = _ext.extension()
     m, k = x.shape
@@ -142,7 +144,7 @@ def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
                                      scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
                                      out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
                                      config, _ext.current_stream())
-    _ext.check_status("linear", status, "sm90 W4A16 kernel", M=m, N=n, K=k, group_size=group_size,
+    _ext.check_status("linear", status, "sm90 weight-only kernel", M=m, N=n, K=k, group_size=group_size,
                       kind=kind, dtype=x.dtype, ldx=x.stride(0), config=config)
     return out
 
@@ -193,14 +195,14 @@ torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_conte
 
 
 def _check_path(fn: str, w: PackedWeight) -> Optional[str]:
-    """"sm90" when the sm90a kernel runs (int4_k64 weights where it can, or forced),
-    "dense" for int4_k64 weights elsewhere (moved to another GPU: dequantize + GEMM, the
+    """"sm90" when the sm90a kernel runs (k64-format weights where it can, or forced),
+    "dense" for k64-format weights elsewhere (moved to another GPU: dequantize + GEMM, the
     same products), else None (the table decides)."""
     if FORCE_PATH is not None and FORCE_PATH not in PATHS:
         fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
-    k64 = w.format == "int4_k64"
+    k64 = w.format in K64_FORMATS
     if FORCE_PATH == "sm90" and not k64:
-        fail(fn, "w.format", w.format, "must be 'int4_k64' on the sm90 path (prepack(..., format='int4_k64'))")
+        fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the sm90 path (prepack(..., format=...))")
     if k64 and FORCE_PATH == "fused":
         fail(fn, "w.format", w.format, "is not read by the sm80 kernel ('fused' path)")
     if not k64:

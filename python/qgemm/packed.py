@@ -28,15 +28,16 @@ N_ALIGN, K_ALIGN = 64, 128
 
 
 # Kernel formats a PackedWeight can hold. int4_fragment / int8_fragment feed the sm80
-# mma.sync kernel (and the dense path); int4_k64 feeds the sm90a wgmma kernel only
-# (int4 / uint4, group size a multiple of 64 or K).
-FORMATS = ("int4_fragment", "int8_fragment", "int4_k64")
+# mma.sync kernel (and the dense path); int4_k64 (int4 / uint4) and int8_k64 (int8) feed
+# the sm90a wgmma kernel (group size a multiple of 64 or K; dense path on other GPUs).
+FORMATS = ("int4_fragment", "int8_fragment", "int4_k64", "int8_k64")
+K64_FORMATS = ("int4_k64", "int8_k64")
 
 
 @dataclass(eq=False)
 class PackedWeight:
-    """W [N, K] in a kernel format. `packed` holds `format`'s bytes (int4_fragment or
-    int8_fragment by default, int4_k64 on request); scales (and zeros) are
+    """W [N, K] in a kernel format. `packed` holds `format`'s bytes (one of FORMATS, see
+    check_format for the default); scales (and zeros) are
     [K / group_size, N] in `dtype`; perm is the act-order input permutation (x[..., perm]
     feeds the kernel) or None."""
 
@@ -84,39 +85,42 @@ def check_packable(fn: str, qw: QuantizedWeight) -> None:
     _check_shape(fn, n, k, qw.group_size, "N (qw.shape[0])", "K (qw.shape[1])", "qw.group_size")
 
 
-def _fragment_format(scheme: str) -> str:
+def fragment_format(scheme: str) -> str:
+    """The sm80 kernel's format for a scheme."""
     return "int8_fragment" if scheme == "int8" else "int4_fragment"
 
 
+def k64_format(scheme: str) -> str:
+    """The sm90a kernel's format for a scheme."""
+    return "int8_k64" if scheme == "int8" else "int4_k64"
+
+
 def _k64_readable(qw: QuantizedWeight) -> bool:
-    """int4_k64 holds int4 / uint4 codes whose groups cover whole k64 tiles."""
+    """The k64 formats hold codes whose groups cover whole k64 tiles."""
     g, k = qw.group_size, qw.shape[1]
-    return qw.scheme in ("int4", "uint4") and (g % 64 == 0 or g == k) and k % 64 == 0
+    return (g % 64 == 0 or g == k) and k % 64 == 0
 
 
-# Where the sm90a kernel runs, prepack() writes int4_k64 for the weights it reads (it is
-# the faster path from M = 17 on: benchmarks/results/); set False to keep the fragment
-# format (the sm80 kernel) everywhere.
-PREFER_INT4_K64 = True
+# Where the sm90a kernel runs, prepack() writes the k64 format of the scheme for the weights
+# it reads (measured faster than the sm80 kernel / dense path: benchmarks/results/); set
+# False to keep the fragment formats (the sm80 kernel) everywhere.
+PREFER_K64 = True
 
 
 def check_format(fn: str, qw: QuantizedWeight, format: Optional[str], device=None) -> str:
-    """The kernel format prepack() writes for `qw` on `device`: by default int4_k64 where
-    the sm90a kernel runs and can read it (int4 / uint4, group size a multiple of 64 or K),
+    """The kernel format prepack() writes for `qw` on `device`: by default the scheme's k64
+    format where the sm90a kernel runs and can read it (group size a multiple of 64 or K),
     else the fragment format of the sm80 kernel."""
     if format is None:
-        if PREFER_INT4_K64 and device is not None and _k64_readable(qw) and _ext.runs_sm90a(device):
-            return "int4_k64"
-        return _fragment_format(qw.scheme)
+        if PREFER_K64 and device is not None and _k64_readable(qw) and _ext.runs_sm90a(device):
+            return k64_format(qw.scheme)
+        return fragment_format(qw.scheme)
     check_choice(fn, "format", format, FORMATS)
-    if format == "int4_k64":
-        if qw.scheme not in ("int4", "uint4"):
-            fail(fn, "format", format, f"holds int4 / uint4 codes, not scheme {qw.scheme!r}")
-        if not _k64_readable(qw):
-            fail(fn, "qw.group_size", qw.group_size, "must be a multiple of 64 or K for format 'int4_k64'")
-    elif format != _fragment_format(qw.scheme):
-        fail(fn, "format", format, f"must be {_fragment_format(qw.scheme)!r} or 'int4_k64' "
-                                   f"for scheme {qw.scheme!r}")
+    allowed = (fragment_format(qw.scheme), k64_format(qw.scheme))
+    if format not in allowed:
+        fail(fn, "format", format, f"must be {allowed[0]!r} or {allowed[1]!r} for scheme {qw.scheme!r}")
+    if format in K64_FORMATS and not _k64_readable(qw):
+        fail(fn, "qw.group_size", qw.group_size, f"must be a multiple of 64 or K for format {format!r}")
     return format
 
 
@@ -126,8 +130,8 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
 
     dtype is the activation dtype the weight will be used with (fp16 or bf16); default:
     the dtype of qw.scales when that is fp16/bf16, else fp16. format: None (the format
-    the default dispatch reads) or one of FORMATS; "int4_k64" is read only by the sm90a
-    kernel (ops.FORCE_PATH = "sm90").
+    the default dispatch reads) or one of FORMATS; the k64 formats are read by the sm90a
+    kernel (elsewhere: dequantize + GEMM).
     """
     fn = "prepack"
     check_packable(fn, qw)
@@ -141,7 +145,7 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
 
     codes = qw.qdata.to(device, non_blocking=True)
     pack = {"int4_fragment": kf.pack_int4_fragment, "int8_fragment": kf.pack_int8_fragment,
-            "int4_k64": kf.pack_int4_k64}[format]
+            "int4_k64": kf.pack_int4_k64, "int8_k64": kf.pack_int8_k64}[format]
     packed = pack(codes)
     scales = qw.scales.to(device).t().to(dtype).contiguous()
     zeros = None if qw.zeros is None else qw.zeros.to(device).t().to(dtype).contiguous()

@@ -1,4 +1,4 @@
-// Launcher of the sm90a W4A16 GEMM (RS-wgmma on int4_k64 weights):
+// Launcher of the sm90a W4A16 / W8A16 GEMM (RS-wgmma on int4_k64 / int8_k64 weights):
 //   out[M, N] = x[M, K] @ dequant(W)[N, K]^T (+ bias[N])
 // Plain functions on pointers: no torch, no exceptions, no allocation, no host sync. The
 // caller owns the workspace (size from wna16_sm90_workspace_bytes with the same sizes and
@@ -6,9 +6,10 @@
 //
 // Status: kInvalidArgument for what breaks the shared rules of wna16_gemm (sizes, null
 // pointers); kUnsupported for what this kernel does not serve but wna16_gemm may
-// (g = 32, int8 weights, ldo % 8 != 0, 16-byte alignment of out / bias, a config index
+// (g = 32, ldo % 8 != 0, 16-byte alignment of out / bias, a config index
 // outside the table, CUTLASS can_implement failing); kWorkspaceTooSmall.
 //
+// The weight kind names the format: int4 / uint4 read int4_k64, int8 reads int8_k64.
 // Builds that link src/wna16_sm90_*.cu define QGEMM_WNA16_SM90_EXTERN_TEMPLATES before
 // including this header; header-only consumers get implicit instantiation.
 #pragma once
@@ -99,7 +100,6 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
   using detail::aligned;
   const Status shared = detail::wna16_check_shared(p);
   if (shared != Status::kSuccess) return shared;
-  if (p.kind != WeightKind::kInt4 && p.kind != WeightKind::kUint4) return Status::kUnsupported;
   if (p.group_size % 64 != 0) return Status::kUnsupported;  // g = 32: the sm80 kernel serves it
   if (p.M == 0) return Status::kSuccess;
   if (p.ldo % 8 != 0 || !aligned(p.out, 16)) return Status::kUnsupported;  // TMA store rows
@@ -108,20 +108,24 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
   if (cfg < 0) return Status::kUnsupported;
 
   const sm90::Wna16Sm90Args a = sm90::make_args(p);
-  const bool u4 = p.kind == WeightKind::kUint4;
-  if (p.dtype == DType::kFloat16)
-    return u4 ? sm90::wna16_run_cfg<cutlass::half_t, WeightKind::kUint4>(cfg, a, p.workspace, p.workspace_bytes, stream)
-              : sm90::wna16_run_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a, p.workspace, p.workspace_bytes, stream);
-  return u4 ? sm90::wna16_run_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a, p.workspace, p.workspace_bytes,
-                                                                           stream)
-            : sm90::wna16_run_cfg<cutlass::bfloat16_t, WeightKind::kInt4>(cfg, a, p.workspace, p.workspace_bytes,
-                                                                          stream);
+  auto run = [&](auto dtype) {
+    using T = decltype(dtype);
+    switch (p.kind) {
+      case WeightKind::kInt4: return sm90::wna16_run_cfg<T, WeightKind::kInt4>(cfg, a, p.workspace, p.workspace_bytes, stream);
+      case WeightKind::kUint4: return sm90::wna16_run_cfg<T, WeightKind::kUint4>(cfg, a, p.workspace, p.workspace_bytes, stream);
+      case WeightKind::kInt8: return sm90::wna16_run_cfg<T, WeightKind::kInt8>(cfg, a, p.workspace, p.workspace_bytes, stream);
+    }
+    return Status::kUnsupported;
+  };
+  return p.dtype == DType::kFloat16 ? run(cutlass::half_t{}) : run(cutlass::bfloat16_t{});
 }
 
-// ---- explicit instantiation list (src/wna16_sm90_{f16,bf16}.cu) ------------------------
-#define QGEMM_WNA16_SM90_FOR_EACH_KERNEL(X, T)                                                              \
-  X(T, WeightKind::kInt4, 0) X(T, WeightKind::kInt4, 1) X(T, WeightKind::kInt4, 2) X(T, WeightKind::kInt4, 3)   \
-  X(T, WeightKind::kUint4, 0) X(T, WeightKind::kUint4, 1) X(T, WeightKind::kUint4, 2) X(T, WeightKind::kUint4, 3)
+// ---- explicit instantiation list (src/wna16_sm90_{f16,bf16,int8}.cu) -------------------
+// Every row of the table for one (dtype, kind).
+#define QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, K) X(T, K, 0) X(T, K, 1) X(T, K, 2) X(T, K, 3)
+#define QGEMM_WNA16_SM90_FOR_EACH_KERNEL(X, T)                                                   \
+  QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, WeightKind::kInt4) QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, WeightKind::kUint4) \
+  QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, WeightKind::kInt8)
 
 #define QGEMM_WNA16_SM90_DECL(prefix, T, K, C)                                                                  \
   prefix template Status sm90::wna16_run<T, K, C>(const sm90::Wna16Sm90Args&, void*, size_t, cudaStream_t); \

@@ -1,23 +1,25 @@
-// sm90a W4A16 mainloop: TMA producer warp + RS-wgmma consumer warpgroups that dequantize
-// int4_k64 weights in registers (docs/design/sm90_wna16.md, section 4).
+// sm90a W4A16 / W8A16 mainloop: TMA producer warp + RS-wgmma consumer warpgroups that
+// dequantize int4_k64 / int8_k64 weights in registers (docs/design/sm90_wna16.md, section 4).
 //
 // The GEMM runs transposed: out^T[N, M] = W[N, K] x^T, so the weights are wgmma's A
 // operand (from registers, the only operand wgmma converts nothing for) and the tokens are
 // wgmma's N dimension. Problem shape (N, M, K); the tile is (TileW weight rows, TileTok
 // tokens, 64). Cooperative schedule: two consumer warpgroups, warpgroup w owns the weight
-// rows [64 w, 64 w + 64) of the tile, i.e. exactly one int4_k64 block per k64 tile.
+// rows [64 w, 64 w + 64) of the tile, i.e. exactly one k64 weight block per k64 tile.
 //
 //   producer (one thread), per k-tile, one PipelineTmaAsync stage:
-//     W  : TMA of a uint64 view [K/64][N/64][256] of the int4_k64 bytes, box [1][TileW/64][256]
+//     W  : TMA of a uint64 view [K/64][N/64][H][256] of the k64 blocks (H = 1 for int4_k64's
+//          2 KiB, 2 for int8_k64's 4 KiB: a TMA box row holds at most 256), box [1][TileW/64][H][256]
 //          (zero-filled past N, so N % TileW = 64 is fine)
 //     X  : TMA of x [M, K] (K-major, 128B swizzle), box (TileTok, 64), zero-filled past M
 //     S/Z: TMA of the scale (zero) row of the k-tile's group, box (TileW, 1); row = k0 / g
 //          (g a multiple of 64 or K: one group per k-tile)
 //   consumer thread tid (0..127 in its warpgroup), per k-tile:
-//     one LDS.128 of its 16 raw bytes (int4_k64: word j = k16 step j), two scales (rows
-//     n = 16 q + t/4 + {0, 8}) and for uint4 two zeros; per k16 step j: LOP3 magic
-//     (numeric::U4x8, as the sm80 kernel), (v - z) * s in the 16-bit type (bit-identical
-//     to the sm80 kernel's B fragments), into A register set j.
+//     one LDS.128 of its 16 raw bytes (int4_k64: word j = k16 step j; int8_k64: two, words
+//     2 j, 2 j + 1), two scales (rows n = 16 q + t/4 + {0, 8}) and for uint4 two zeros; per
+//     k16 step j: LOP3 / prmt magic (numeric::U4x8 / U8x4, as the sm80 kernel), (v - z) * s
+//     in the 16-bit type (bit-identical to the sm80 kernel's B fragments), into A register
+//     set j.
 //   k-blocks pipeline (CUTLASS's mixed-input RS order): A register sets 0..3 (one per k16
 //   step). After issuing wgmma (t, j) the thread waits until at most 3 wgmma batches are
 //   pending (so the batch that last read set j + 1, (t - 1, j + 1), is done) and converts
@@ -49,6 +51,7 @@
 
 #include "qgemm/gemm/wna16_dispatch.hpp"
 #include "qgemm/layout/int4_k64.hpp"
+#include "qgemm/layout/int8_k64.hpp"
 #include "qgemm/numeric/int_to_float.cuh"
 
 namespace qgemm::sm90 {
@@ -75,17 +78,19 @@ inline constexpr int kSm90SmemBudget = 227 * 1024 - 2048;
 // kCarveout: bytes the epilogue's shared storage takes (sets the stage count).
 template <class T, WeightKind kKind, int kCfg, int kCarveout>
 struct Wna16MainloopRS {
-  static_assert(kKind == WeightKind::kInt4 || kKind == WeightKind::kUint4, "int4 / uint4 weights only");
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
   static_assert(TileW == 128, "cooperative: two warpgroups, one n64 weight block each");
   static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
-  static constexpr int kBlocks = TileW / 64;  // int4_k64 blocks per tile and k-tile
+  static constexpr bool kInt8 = kKind == WeightKind::kInt8;
+  using Format = cute::conditional_t<kInt8, layout::Int8K64, layout::Int4K64>;
+  static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
+  static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
   using TileShape = cute::Shape<cute::Int<TileW>, cute::Int<TileTok>, cute::Int<TileK>>;
   using ClusterShape = cute::Shape<cute::_1, cute::_1, cute::_1>;
 
-  static constexpr int kWBytes = kBlocks * 2048;           // weights per stage
+  static constexpr int kWBytes = kBlocks * Format::kTileBytes;  // weights per stage
   static constexpr int kXBytes = TileTok * TileK * 2;      // activations per stage
   static constexpr int kSBytes = TileW * 2;                // one scale row per stage
   static constexpr int kStageBytes = kWBytes + kXBytes + kSBytes * (kHasZeros ? 2 : 1) + 16;  // + 2 mbarriers
@@ -112,8 +117,9 @@ struct Wna16MainloopRS {
   using SmemLayoutAtomB = cute::GMMA::Layout_K_SW128_Atom<T>;
   using SmemLayoutB = decltype(cute::tile_to_shape(
       SmemLayoutAtomB{}, cute::make_shape(cute::Int<TileTok>{}, cute::Int<TileK>{}, cute::Int<Stages>{})));
-  // Weights: [stage][block][256 uint64]; scales / zeros: [stage][TileW].
-  using SmemLayoutW = cute::Layout<cute::Shape<cute::_256, cute::Int<kBlocks>, cute::_1, cute::Int<Stages>>>;
+  // Weights: [stage][block][half][256 uint64]; scales / zeros: [stage][TileW].
+  using SmemLayoutW =
+      cute::Layout<cute::Shape<cute::_256, cute::Int<kHalves>, cute::Int<kBlocks>, cute::_1, cute::Int<Stages>>>;
   using SmemLayoutS = cute::Layout<cute::Shape<cute::Int<TileW>, cute::_1, cute::Int<Stages>>>;
 
   using MainloopPipeline = cutlass::PipelineTmaAsync<Stages>;
@@ -138,7 +144,7 @@ struct Wna16MainloopRS {
       uint32_t(kWBytes + kXBytes + kSBytes * (kHasZeros ? 2 : 1));
 
   struct Arguments {
-    const uint8_t* w;  // int4_k64 [K/64][N/64][2048]
+    const uint8_t* w;  // int4_k64 [K/64][N/64][2048] or int8_k64 [K/64][N/64][4096]
     const T* x;        // [M, K], row stride ldx
     int64_t ldx;
     const T* scales;   // [K/g, N]
@@ -147,12 +153,12 @@ struct Wna16MainloopRS {
   };
 
   // TMA atom types (built from null tensors of the right layout kinds).
-  using GmemW = decltype(cute::make_layout(cute::make_shape(cute::_256{}, int(0), int(0)),
-                                           cute::make_stride(cute::_1{}, int64_t(0), int64_t(0))));
+  using GmemW = decltype(cute::make_layout(cute::make_shape(cute::_256{}, cute::Int<kHalves>{}, int(0), int(0)),
+                                           cute::make_stride(cute::_1{}, cute::_256{}, int64_t(0), int64_t(0))));
   using GmemS = decltype(cute::make_layout(cute::make_shape(int(0), int(0)), cute::make_stride(cute::_1{}, int64_t(0))));
   using TMA_W = decltype(cute::make_tma_copy(cute::SM90_TMA_LOAD{},
                                              cute::make_tensor(static_cast<const uint64_t*>(nullptr), GmemW{}),
-                                             SmemLayoutW{}(cute::_, cute::_, cute::_, cute::Int<0>{})));
+                                             SmemLayoutW{}(cute::_, cute::_, cute::_, cute::_, cute::Int<0>{})));
   using TMA_X = decltype(cute::make_tma_copy_B_sm90(
       cute::SM90_TMA_LOAD{},
       cute::make_tensor(static_cast<const T*>(nullptr), cute::repeat_like(StrideB{}, int32_t(0)), StrideB{}),
@@ -177,13 +183,15 @@ struct Wna16MainloopRS {
     auto [N, M, K, L] = append<4>(problem_shape, 1);
     const int nb = int(N) / 64, kt = int(K) / 64;
     const int rows = int(K) / args.group_size;
+    constexpr int64_t kBlockWords = 256 * kHalves;
     Tensor mW = make_tensor(reinterpret_cast<const uint64_t*>(args.w),
-                            make_layout(make_shape(_256{}, nb, kt), make_stride(_1{}, int64_t(256), int64_t(256) * nb)));
+                            make_layout(make_shape(_256{}, Int<kHalves>{}, nb, kt),
+                                        make_stride(_1{}, _256{}, kBlockWords, kBlockWords * nb)));
     Tensor mX = make_tensor(args.x, make_layout(make_shape(int(M), int(K), int(L)), StrideB{args.ldx, _1{}, 0}));
     Tensor mS = make_tensor(args.scales, make_layout(make_shape(int(N), rows), make_stride(_1{}, int64_t(N))));
     Tensor mZ = make_tensor(kHasZeros ? args.zeros : args.scales,
                             make_layout(make_shape(int(N), rows), make_stride(_1{}, int64_t(N))));
-    Params p{make_tma_copy(SM90_TMA_LOAD{}, mW, SmemLayoutW{}(_, _, _, Int<0>{})),
+    Params p{make_tma_copy(SM90_TMA_LOAD{}, mW, SmemLayoutW{}(_, _, _, _, Int<0>{})),
              make_tma_copy_B_sm90(SM90_TMA_LOAD{}, mX, SmemLayoutB{}(_, _, Int<0>{}), TileShape{}, ClusterShape{}),
              make_tma_copy(SM90_TMA_LOAD{}, mS, SmemLayoutS{}(_, _, Int<0>{})),
              make_tma_copy(SM90_TMA_LOAD{}, mZ, SmemLayoutS{}(_, _, Int<0>{})),
@@ -245,8 +253,9 @@ struct Wna16MainloopRS {
 
     auto [w_coord, tok_coord, k_coord, l_coord] = blk_coord;
     Tensor gX = get<1>(load_inputs)(_, _, tok_coord, _, l_coord);  // (BLK_TOK, BLK_K, k)
-    Tensor mW = p.tma_w.get_tma_tensor(make_shape(_256{}, p.n_blocks, p.k_tiles));
-    Tensor gW = local_tile(mW, Shape<_256, Int<kBlocks>, _1>{}, make_coord(_0{}, int(w_coord), _));  // (256,B,1,k)
+    Tensor mW = p.tma_w.get_tma_tensor(make_shape(_256{}, Int<kHalves>{}, p.n_blocks, p.k_tiles));
+    Tensor gW = local_tile(mW, Shape<_256, Int<kHalves>, Int<kBlocks>, _1>{},
+                           make_coord(_0{}, _0{}, int(w_coord), _));  // (256,H,B,1,k)
     Tensor mS = p.tma_s.get_tma_tensor(make_shape(p.n_blocks * 64, p.scale_rows));
     Tensor gS = local_tile(mS, Shape<Int<TileW>, _1>{}, make_coord(int(w_coord), _));  // (TileW, 1, row)
     Tensor mZ = p.tma_z.get_tma_tensor(make_shape(p.n_blocks * 64, p.scale_rows));
@@ -268,7 +277,7 @@ struct Wna16MainloopRS {
       const int kt = int(*k_tile_iter);
       const int row = kt / p.tiles_per_group;
       copy(p.tma_x.with(*bar), tXgX(_, _, _, kt), tXsX(_, _, _, stage));
-      copy(p.tma_w.with(*bar), tma_w.partition_S(gW(_, _, _, kt)), tma_w.partition_D(sW(_, _, _, stage)));
+      copy(p.tma_w.with(*bar), tma_w.partition_S(gW(_, _, _, _, kt)), tma_w.partition_D(sW(_, _, _, _, stage)));
       copy(p.tma_s.with(*bar), tma_s.partition_S(gS(_, _, row)), tma_s.partition_D(sS(_, _, stage)));
       if constexpr (kHasZeros)
         copy(p.tma_z.with(*bar), tma_z.partition_S(gZ(_, _, row)), tma_z.partition_D(sZ(_, _, stage)));
@@ -282,25 +291,33 @@ struct Wna16MainloopRS {
   }
 
   // ---------------------------------------------------------------------------------
-  // Consumer: raw int4_k64 bytes -> dequantized wgmma A registers.
+  // Consumer: raw int4_k64 / int8_k64 bytes -> dequantized wgmma A registers.
   // ---------------------------------------------------------------------------------
   using P = numeric::Pair<typename CudaPair<T>::type>;
-  using Convert = numeric::U4x8<typename CudaPair<T>::type, kKind == WeightKind::kInt4 ? 8 : 0>;
+  using Convert4 = numeric::U4x8<typename CudaPair<T>::type, kKind == WeightKind::kInt4 ? 8 : 0>;
+  using Convert8 = numeric::U8x4<typename CudaPair<T>::type, 128>;  // int8 stored q + 128
+  static constexpr int kWords = Format::kWordsPerTile / 128;  // per thread per k-tile: 4 or 8
 
   struct Raw {
-    uint32_t w[4];                      // word j: k16 step j (8 nibbles)
+    uint32_t w[kWords];                 // int4: word j = k16 step j; int8: words 2 j, 2 j + 1
     uint32_t s[2];                      // scale of rows +0 / +8, both halves
     uint32_t z[kHasZeros ? 2 : 1];      // zero of rows +0 / +8 (uint4)
   };
 
-  // One LDS.128 of raw weights and the group's scales (zeros) of this thread's two rows.
+  // One (int4) or two (int8) LDS.128 of raw weights and the group's scales (zeros) of this
+  // thread's two rows. int8_k64: steps 0, 1 at 1024 q + 16 t, steps 2, 3 512 bytes on.
   CUTLASS_DEVICE static void load_raw(TensorStorage const& shared, int stage, int wg, int tid, Raw& r) {
-    const uint8_t* wb = reinterpret_cast<const uint8_t*>(shared.smem_w.data()) + (stage * kBlocks + wg) * 2048 + tid * 16;
-    const uint4 v = *reinterpret_cast<const uint4*>(wb);
-    r.w[0] = v.x;
-    r.w[1] = v.y;
-    r.w[2] = v.z;
-    r.w[3] = v.w;
+    const uint8_t* block =
+        reinterpret_cast<const uint8_t*>(shared.smem_w.data()) + (stage * kBlocks + wg) * Format::kTileBytes;
+    CUTLASS_PRAGMA_UNROLL
+    for (int h = 0; h < kWords / 4; ++h) {
+      const int off = kInt8 ? 1024 * (tid / 32) + 512 * h + 16 * (tid % 32) : 16 * tid;
+      const uint4 v = *reinterpret_cast<const uint4*>(block + off);
+      r.w[4 * h + 0] = v.x;
+      r.w[4 * h + 1] = v.y;
+      r.w[4 * h + 2] = v.z;
+      r.w[4 * h + 3] = v.w;
+    }
     const int n = wg * 64 + 16 * (tid / 32) + (tid % 32) / 4;  // rows n and n + 8 of the tile
     const uint16_t* s = reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + stage * TileW + n;
     r.s[0] = numeric::dup16(s[0]);
@@ -316,7 +333,12 @@ struct Wna16MainloopRS {
   template <class FragU32>
   CUTLASS_DEVICE static void convert(Raw const& r, int j, FragU32&& a) {
     uint32_t v[4];
-    Convert::convert(r.w[j], v);
+    if constexpr (kInt8) {  // word 2 j + rk: registers 2 rk (bytes 0, 1) and 2 rk + 1 (bytes 2, 3)
+      Convert8::convert(r.w[2 * j], reinterpret_cast<uint32_t(&)[2]>(v[0]));
+      Convert8::convert(r.w[2 * j + 1], reinterpret_cast<uint32_t(&)[2]>(v[2]));
+    } else {
+      Convert4::convert(r.w[j], v);
+    }
     CUTLASS_PRAGMA_UNROLL
     for (int p = 0; p < 4; ++p) {
       uint32_t x = v[p];

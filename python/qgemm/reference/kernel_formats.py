@@ -10,7 +10,7 @@ mma.m16n8k16 fragments, lane = 4 g + c (g = lane // 4, c = lane % 4):
   k = 2c + 8 + e (register 1), e in {0, 1} the element of the 2 x 16-bit register.
 - A operand (W rows as M): the lane holds rows g (+ 8 for rm = 1) and k = 2c + e
   (+ 8 for rk = 1); registers a0..a3 are (rm, rk) = (0,0), (1,0), (0,1), (1,1).
-- wgmma A operand (int4_k64): warpgroup thread 32 q + t holds rows 16 q + the mma.sync A
+- wgmma A operand (int4_k64, int8_k64): warpgroup thread 32 q + t holds rows 16 q + the mma.sync A
   rows of lane t, the same (rm, rk, e) register order, at each k16 step j.
 """
 from __future__ import annotations
@@ -106,6 +106,36 @@ def unpack_int4_k64(packed: torch.Tensor, n_total: int, k_total: int,
     byte = packed.reshape(-1).to(torch.int64)[nibble // 2]
     u = (byte >> (4 * (nibble % 2))) & 0xF       # little-endian words: nibble 2b, 2b+1 in byte b
     codes = u - 8 if signed else u
+    return codes.to(torch.int8 if signed else torch.uint8).reshape(n_total, k_total)
+
+
+def _int8_k64_byte(n: torch.Tensor, k: torch.Tensor, n_total: int) -> torch.Tensor:
+    """Global byte index of W[n, k] in int8_k64: block (k // 64, n // 64), K-block-major,
+    4096 bytes each; inside it byte 1024 q + 512 (j // 2) + 16 t + 8 (j % 2) + 4 rk + 2 rm + e
+    holds n = 16 q + 8 rm + t // 4, k = 16 j + 8 rk + 2 (t % 4) + e (wgmma A, as int4_k64)."""
+    block = (k // 64) * (n_total // 64) + n // 64
+    nl, kl = n % 64, k % 64
+    q, rm, g = nl // 16, (nl % 16) // 8, nl % 8
+    j, rk, c, e = kl // 16, (kl % 16) // 8, (kl % 8) // 2, kl % 2
+    t = 4 * g + c
+    return block * 4096 + 1024 * q + 512 * (j // 2) + 16 * t + 8 * (j % 2) + 4 * rk + 2 * rm + e
+
+
+def pack_int8_k64(codes: torch.Tensor) -> torch.Tensor:
+    """[N, K] int8 (stored q + 128) or uint8 -> uint8 [K/64, N/64, 4096]."""
+    n_total, k_total = codes.shape
+    n, k = _grid(n_total, k_total, codes.device)
+    out = torch.zeros(n_total * k_total, dtype=torch.uint8, device=codes.device)
+    out[_int8_k64_byte(n, k, n_total)] = _unsigned(codes, 128).to(torch.uint8)
+    return out.reshape(k_total // 64, n_total // 64, 4096)
+
+
+def unpack_int8_k64(packed: torch.Tensor, n_total: int, k_total: int,
+                    signed: bool = True) -> torch.Tensor:
+    """uint8 [K/64, N/64, 4096] -> [N, K] int8 (q, stored q + 128) or uint8."""
+    n, k = _grid(n_total, k_total, packed.device)
+    u = packed.reshape(-1).to(torch.int64)[_int8_k64_byte(n, k, n_total)]
+    codes = u - 128 if signed else u
     return codes.to(torch.int8 if signed else torch.uint8).reshape(n_total, k_total)
 
 

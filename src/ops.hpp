@@ -63,6 +63,14 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                          size_t workspace_bytes, int num_sms, int config, uintptr_t stream);
 
+// Decode GEMM (M <= 16) on int4_k64 / int8_k64 weights, mma.sync on any built architecture
+// (include/qgemm/gemm/k64_decode_launch.cuh). kUnsupported (2) for M > 16 or g = 32.
+size_t wna16_k64_decode_workspace_bytes(int M, int N, int K, int num_sms);
+int wna16_k64_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
+                               const void* scales, const void* zeros, const void* bias, void* out,
+                               int64_t ldo, int M, int N, int K, int group_size, void* workspace,
+                               size_t workspace_bytes, int num_sms, uintptr_t stream);
+
 // ---------------------------------------------------------------- W8A8 GEMM
 
 // Which kernel family runs a W8A8 GEMM: the best one for the current device, or one

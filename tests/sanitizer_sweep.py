@@ -76,6 +76,37 @@ def wna16_sm90_sweep() -> int:
     return bad
 
 
+def k64_decode_sweep() -> int:
+    """The k64 decode kernel (any GPU): int4 / uint4 / int8, g 64 / 128 / K, one and two
+    token blocks, split-K (K = 2048) and not (K = 256), bias."""
+    from qgemm import ops
+
+    bad = 0
+    ops.FORCE_PATH = "decode"
+    try:
+        cases = [("int4", "int", 128), ("uint4", "float", 64), ("int8", "int", -1)]
+        for dtype in (torch.float16, torch.bfloat16):
+            for scheme, zp, group in cases:
+                for n, k in ((192, 2048), (320, 256)):
+                    w = (torch.randn(n, k) * 0.05).to(dtype)
+                    qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
+                    pw = qgemm.prepack(qw, "cuda", dtype, format=qgemm.packed.k64_format(scheme))
+                    ref_w = qw.dequantize().double().cuda()
+                    bias = torch.randn(n, device="cuda").to(dtype)
+                    for m in (1, 9, 16):
+                        x = torch.randn(m, k, device="cuda").to(dtype)
+                        out = qgemm.linear(x, pw, bias)
+                        ref = x.double() @ ref_w.t() + bias.double()
+                        err = ((out.double() - ref).norm() / ref.norm()).item()
+                        ok = err < (2e-3 if dtype == torch.float16 else 1.5e-2)
+                        bad += not ok
+                        print(f"decode {dtype} {scheme}/{zp} g{group} n={n} k={k} m={m}: rel err {err:.2e} "
+                              f"{'ok' if ok else 'FAIL'}")
+    finally:
+        ops.FORCE_PATH = None
+    return bad
+
+
 def scaled_mm_sweep() -> int:
     """Every W8A8 family and table row once, int8 (with azp) and fp8, tails in M and N."""
     from qgemm import w8a8
@@ -145,7 +176,7 @@ def activation_quant_sweep() -> int:
     return bad
 
 
-SWEEPS = {"wna16": wna16_sweep, "wna16_sm90": wna16_sm90_sweep, "scaled_mm": scaled_mm_sweep,
+SWEEPS = {"wna16": wna16_sweep, "wna16_sm90": wna16_sm90_sweep, "k64_decode": k64_decode_sweep, "scaled_mm": scaled_mm_sweep,
           "quant": activation_quant_sweep}
 
 

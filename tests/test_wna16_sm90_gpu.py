@@ -281,3 +281,110 @@ def test_default_prepack_on_sm90_reads_k64_where_it_can(monkeypatch):
     assert ql.weight.format == "int4_k64"
     x = torch.randn(5, k, device="cuda", dtype=dtype)
     assert _rel_err(ql(x), lin(x).double()) < 0.1  # int4 quantization error, not the kernel's
+
+
+# ------------------------------------------------------------------ k64 decode kernel
+requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@requires_cuda
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("scheme,zero_point", SCHEMES)
+@pytest.mark.parametrize("group", [64, 128, -1])
+def test_decode_kernel_every_m(monkeypatch, dtype, scheme, zero_point, group):
+    # M = 1 .. 16 (one and two token blocks), split-K and not (K = 1024 vs 256), bias.
+    monkeypatch.setattr(ops, "FORCE_PATH", "decode")
+    for n, k in ((320, 1024), (128, 256)):
+        qw = _weight(n, k, scheme, zero_point, group, dtype, seed=n + k)
+        pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
+        bias = torch.randn(n, device="cuda").to(dtype)
+        for m in (1, 2, 7, 8, 9, 15, 16):
+            x = torch.randn(m, k, device="cuda").to(dtype)
+            for b in (None, bias):
+                _check(x, qw, pw, b, dtype, f"decode n={n} k={k} m={m} bias={b is not None}")
+
+
+@requires_cuda
+@given(nt=st.integers(1, 40), kt=st.integers(1, 64), m=st.integers(1, 16),
+       scheme=st.sampled_from(SCHEMES), group=st.sampled_from([64, 128, -1]), bf16=st.booleans(),
+       seed=st.integers(0, 2**16))
+@settings(max_examples=40)
+def test_decode_random_shapes(nt, kt, m, scheme, group, bf16, seed):
+    ops.FORCE_PATH = "decode"
+    try:
+        dtype = torch.bfloat16 if bf16 else torch.float16
+        n, k = 64 * nt, 128 * kt
+        if group != -1 and k % group:
+            group = -1
+        qw = _weight(n, k, scheme[0], scheme[1], group, dtype, seed)
+        pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme[0]))
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        _check(x, qw, pw, None, dtype, f"decode n={n} k={k} m={m}")
+    finally:
+        ops.FORCE_PATH = "sm90"
+
+
+@requires_cuda
+def test_decode_exact_on_integer_grid(monkeypatch):
+    monkeypatch.setattr(ops, "FORCE_PATH", "decode")
+    n, k, g = 192, 4096, 64  # split-K: the partials are summed in fp32, exact here too
+    gen = torch.Generator().manual_seed(7)
+    for scheme in ("int4", "uint4", "int8"):
+        lo, hi = {"int4": (-8, 8), "uint4": (0, 16), "int8": (-127, 128)}[scheme]
+        codes = torch.randint(lo, hi, (n, k), generator=gen, dtype=torch.uint8 if scheme == "uint4" else torch.int8)
+        scales = torch.pow(2.0, torch.randint(-6, -2, (n, k // g), generator=gen).float()).half()
+        zeros = torch.randint(0, 16, (n, k // g), generator=gen).half() if scheme == "uint4" else None
+        qw = qgemm.QuantizedWeight(scheme, g, codes, scales, zeros)
+        pw = qgemm.prepack(qw, "cuda", torch.float16, format=_k64(scheme))
+        x = torch.randint(-3, 4, (13, k), generator=gen).half().cuda()
+        out = qgemm.linear(x, pw)
+        ref = _reference(x, qw).half()
+        assert torch.equal(out, ref), f"{scheme}: max diff {(out.double() - ref.double()).abs().max()}"
+
+
+@requires_cuda
+def test_decode_is_the_default_at_small_m_and_refuses_large_m(monkeypatch):
+    monkeypatch.setattr(ops, "FORCE_PATH", None)
+    n, k, dtype = 256, 512, torch.float16
+    qw = _weight(n, k, "int8", "int", -1, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int8_k64")
+    assert ops._check_path("linear", pw, 16) == "decode"
+    assert ops._check_path("linear", pw, 17) in ("sm90", "dense")
+    monkeypatch.setattr(ops, "FORCE_PATH", "decode")
+    with pytest.raises(ValueError, match="at most 16"):
+        qgemm.linear(torch.randn(17, k, device="cuda", dtype=dtype), pw)
+    # Through the binding: kUnsupported (2) beyond 16 rows, kWorkspaceTooSmall (3) short.
+    ext = _ext.extension()
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    x = torch.randn(17, k, device="cuda", dtype=dtype)
+    out = torch.empty(17, n, device="cuda", dtype=dtype)
+    args = (0, 2, x.data_ptr(), k, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0, out.data_ptr(), n)
+    assert ext.wna16_k64_decode_gemm(*args, 17, n, k, k, 0, 0, sms, _ext.current_stream()) == 2
+    need = ext.wna16_k64_decode_workspace_bytes(16, n, k, sms)
+    if need:
+        assert ext.wna16_k64_decode_gemm(*args, 16, n, k, k, 0, 0, sms, _ext.current_stream()) == 3
+
+
+@requires_cuda
+def test_decode_opcheck_compile_graphs_backward(monkeypatch):
+    monkeypatch.setattr(ops, "FORCE_PATH", None)
+    n, k, dtype = 256, 1024, torch.bfloat16
+    qw = _weight(n, k, "uint4", "float", 128, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    x = torch.randn(5, k, device="cuda").to(dtype)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    torch.library.opcheck(ops.wna16_k64_decode_gemm, (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, 128))
+    ref = qgemm.linear(x, pw, bias)
+    compiled = torch.compile(lambda a: qgemm.linear(a, pw, bias), fullgraph=True)
+    assert torch.equal(compiled(x), ref)
+    g = torch.cuda.CUDAGraph()
+    static_x = x.clone()
+    with torch.cuda.graph(g):
+        static_out = qgemm.linear(static_x, pw, bias)
+    g.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(static_out, ref)
+    xg = x.clone().requires_grad_(True)
+    qgemm.linear(xg, pw).float().sum().backward()
+    expect = torch.ones(5, n, device="cuda").double() @ qw.dequantize().double().cuda()
+    assert _rel_err(xg.grad, expect) < REL_BOUND[dtype]

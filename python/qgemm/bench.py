@@ -128,6 +128,7 @@ def _path_methods():
     if ops.sm90_table_rows() and torch.cuda.get_device_capability() == (9, 0):
         rows = range(ops.sm90_table_rows())
         methods += [_ours(s, g, dt, "sm90", row) for row in [None, *rows] for s, g, dt in weights]
+    methods += [_ours(s, g, dt, "decode") for s, g, dt in weights]
     return methods
 
 
@@ -135,7 +136,7 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None):
     import qgemm
     from qgemm import ops
     from qgemm.packed import fragment_format, k64_format
-    fmt = None if path is None else k64_format(scheme) if path == "sm90" else fragment_format(scheme)
+    fmt = None if path is None else k64_format(scheme) if path in ("sm90", "decode") else fragment_format(scheme)
 
     def build(w):
         return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype, format=fmt)
@@ -150,7 +151,7 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None):
             ops.FORCE_PATH = ops.SM90_CONFIG = None
     suffix = (f"_{path}" if path else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
-                   dtype, bits / 8 + extra, build, call)
+                   dtype, bits / 8 + extra, build, call, max_m=16 if path == "decode" else 1 << 30)
 
 
 def _w8a8_methods(rows: bool = False):

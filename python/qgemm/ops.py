@@ -44,10 +44,15 @@ def _new(shape, dtype, device) -> torch.Tensor:
 
 
 # Benchmarks and tests pin one path: None (the table decides), "fused" (the sm80
-# mma.sync kernel), "dense" or "sm90" (the sm90a wgmma kernel; needs weights prepacked
-# in a k64 format, which the sm80 kernel does not read: such weights always run on it).
+# mma.sync kernel), "dense", "sm90" (the sm90a wgmma kernel) or "decode" (the k64 decode
+# kernel, M <= 16); the last two need weights prepacked in a k64 format, which the sm80
+# kernel does not read.
 FORCE_PATH: Optional[str] = None
-PATHS = ("fused", "dense", "sm90")
+PATHS = ("fused", "dense", "sm90", "decode")
+# k64-format weights with at most this many rows run on the decode kernel (by measurement,
+# benchmarks/results/); None: never. The kernel serves at most _K64_DECODE_LIMIT rows.
+K64_DECODE_MAX_M: Optional[int] = 16
+_K64_DECODE_LIMIT = 16  # kK64DecodeMaxM, include/qgemm/gemm/k64_decode_launch.cuh
 # Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
 # kWna16Sm90Configs) to force, or None (chosen by M).
 SM90_CONFIG: Optional[int] = None
@@ -60,7 +65,7 @@ def sm90_table_rows() -> int:
 
 def dense_min_m(device: torch.device) -> Optional[int]:
     if FORCE_PATH is not None:
-        return None if FORCE_PATH in ("fused", "sm90") else 1
+        return None if FORCE_PATH in ("fused", "sm90", "decode") else 1
     return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
 
 
@@ -154,6 +159,33 @@ def _(x, w, scales, zeros, bias, kind, group_size, config):
     return x.new_empty((x.shape[0], _n_of(w)))
 
 
+@torch.library.custom_op("qgemm::wna16_k64_decode_gemm", mutates_args=(), device_types="cuda")
+def wna16_k64_decode_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
+                          zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
+                          kind: int, group_size: int) -> torch.Tensor:
+    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias) for M <= K64_DECODE_MAX_M: the mma.sync
+    decode kernel on int4_k64 / int8_k64 weights (any GPU of the build)."""
+    ext = _ext.extension()
+    m, k = x.shape
+    n = _n_of(w)
+    out = _new((m, n), x.dtype, x.device)
+    sms = _ext.num_sms(x.device)
+    ws = _new((ext.wna16_k64_decode_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
+    with _ext.launch_on(x):
+        status = ext.wna16_k64_decode_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                                           scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
+                                           out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
+                                           _ext.current_stream())
+    _ext.check_status("linear", status, "k64 decode kernel", M=m, N=n, K=k, group_size=group_size,
+                      kind=kind, dtype=x.dtype, ldx=x.stride(0))
+    return out
+
+
+@wna16_k64_decode_gemm.register_fake
+def _(x, w, scales, zeros, bias, kind, group_size):
+    return x.new_empty((x.shape[0], _n_of(w)))
+
+
 @torch.library.custom_op("qgemm::wna16_dequantize", mutates_args=(), device_types="cuda")
 def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torch.Tensor],
                      kind: int, group_size: int) -> torch.Tensor:
@@ -192,24 +224,30 @@ def _backward(ctx, grad):
 
 torch.library.register_autograd("qgemm::wna16_gemm", _backward, setup_context=_setup_context)
 torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_context=_setup_context)
+torch.library.register_autograd("qgemm::wna16_k64_decode_gemm", _backward, setup_context=_setup_context)
 
 
-def _check_path(fn: str, w: PackedWeight) -> Optional[str]:
-    """"sm90" when the sm90a kernel runs (k64-format weights where it can, or forced),
-    "dense" for k64-format weights elsewhere (moved to another GPU: dequantize + GEMM, the
-    same products), else None (the table decides)."""
+def _check_path(fn: str, w: PackedWeight, m: int) -> Optional[str]:
+    """For k64-format weights: "decode" (the mma.sync decode kernel, M <= K64_DECODE_MAX_M,
+    any GPU), "sm90" (the sm90a kernel where it runs) or "dense" (dequantize + GEMM: another
+    GPU, the same products). None for fragment formats (the table decides)."""
     if FORCE_PATH is not None and FORCE_PATH not in PATHS:
         fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
     k64 = w.format in K64_FORMATS
-    if FORCE_PATH == "sm90" and not k64:
-        fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the sm90 path (prepack(..., format=...))")
+    if FORCE_PATH in ("sm90", "decode") and not k64:
+        fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the {FORCE_PATH} path "
+                                       "(prepack(..., format=...))")
     if k64 and FORCE_PATH == "fused":
         fail(fn, "w.format", w.format, "is not read by the sm80 kernel ('fused' path)")
+    if FORCE_PATH == "decode" and m > _K64_DECODE_LIMIT:
+        fail(fn, "x", f"{m} rows", f"must be at most {_K64_DECODE_LIMIT} on the decode path")
     if not k64:
         return None
-    if FORCE_PATH == "dense" or not _ext.runs_sm90a(w.device):
-        return "dense"
-    return "sm90"
+    if FORCE_PATH in ("dense", "decode"):
+        return FORCE_PATH
+    if FORCE_PATH is None and K64_DECODE_MAX_M is not None and m <= min(K64_DECODE_MAX_M, _K64_DECODE_LIMIT):
+        return "decode"
+    return "sm90" if _ext.runs_sm90a(w.device) else "dense"
 
 
 # --------------------------------------------------------------------------- public API
@@ -251,7 +289,10 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     x2 = x2.contiguous()
     if x2.shape[0] == 0:
         return x.new_empty((*lead, w.n))
-    path = _check_path(fn, w)
+    path = _check_path(fn, w, x2.shape[0])
+    if path == "decode":
+        y = wna16_k64_decode_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size)
+        return y.reshape(*lead, w.n)
     if path == "sm90":
         config = -1 if SM90_CONFIG is None else SM90_CONFIG
         y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)

@@ -14,6 +14,7 @@
 #include <cuda_fp16.h>
 
 #include "qgemm/gemm/sm80_wna16_mainloop.cuh"
+#include "qgemm/gemm/splitk_reduce.cuh"
 
 namespace qgemm {
 namespace sm80 {
@@ -174,32 +175,6 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg>::THREADS,
         }
   }
 #endif
-}
-
-// Sums fp32 partials [splits, M, N] in split order, adds bias, casts. Each thread: 4 columns.
-template <typename T>
-__global__ void __launch_bounds__(256) wna16_splitk_reduce_kernel(const float* __restrict__ partials,
-                                                                  const T* __restrict__ bias, T* __restrict__ out,
-                                                                  int64_t ldo, int M, int N, int splits) {
-  using P = numeric::Pair<T>;
-  const int64_t quads = int64_t(M) * (N / 4);
-  const int64_t slice = int64_t(M) * N;
-  for (int64_t q = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; q < quads; q += int64_t(gridDim.x) * blockDim.x) {
-    const int m = int(q / (N / 4));
-    const int n = int(q - int64_t(m) * (N / 4)) * 4;
-    const float* p = partials + int64_t(m) * N + n;
-    float4 s = *reinterpret_cast<const float4*>(p);
-    for (int k = 1; k < splits; ++k) {
-      const float4 v = *reinterpret_cast<const float4*>(p + k * slice);
-      s.x += v.x; s.y += v.y; s.z += v.z; s.w += v.w;
-    }
-    if (bias != nullptr) {
-      s.x += float(bias[n]); s.y += float(bias[n + 1]); s.z += float(bias[n + 2]); s.w += float(bias[n + 3]);
-    }
-    uint32_t* o = reinterpret_cast<uint32_t*>(out + int64_t(m) * ldo + n);
-    o[0] = P::pack(s.x, s.y);
-    o[1] = P::pack(s.z, s.w);
-  }
 }
 
 }  // namespace sm80

@@ -50,9 +50,7 @@
 #include <cutlass/pipeline/pipeline.hpp>
 
 #include "qgemm/gemm/wna16_dispatch.hpp"
-#include "qgemm/layout/int4_k64.hpp"
-#include "qgemm/layout/int8_k64.hpp"
-#include "qgemm/numeric/int_to_float.cuh"
+#include "qgemm/gemm/k64_fragment.cuh"
 
 namespace qgemm::sm90 {
 
@@ -83,7 +81,7 @@ struct Wna16MainloopRS {
   static_assert(TileW == 128, "cooperative: two warpgroups, one n64 weight block each");
   static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
   static constexpr bool kInt8 = kKind == WeightKind::kInt8;
-  using Format = cute::conditional_t<kInt8, layout::Int8K64, layout::Int4K64>;
+  using Format = typename K64Fragment<typename CudaPair<T>::type, kKind>::Format;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
@@ -291,60 +289,27 @@ struct Wna16MainloopRS {
   }
 
   // ---------------------------------------------------------------------------------
-  // Consumer: raw int4_k64 / int8_k64 bytes -> dequantized wgmma A registers.
+  // Consumer: raw int4_k64 / int8_k64 bytes -> dequantized wgmma A registers (K64Fragment).
   // ---------------------------------------------------------------------------------
-  using P = numeric::Pair<typename CudaPair<T>::type>;
-  using Convert4 = numeric::U4x8<typename CudaPair<T>::type, kKind == WeightKind::kInt4 ? 8 : 0>;
-  using Convert8 = numeric::U8x4<typename CudaPair<T>::type, 128>;  // int8 stored q + 128
-  static constexpr int kWords = Format::kWordsPerTile / 128;  // per thread per k-tile: 4 or 8
-
-  struct Raw {
-    uint32_t w[kWords];                 // int4: word j = k16 step j; int8: words 2 j, 2 j + 1
-    uint32_t s[2];                      // scale of rows +0 / +8, both halves
-    uint32_t z[kHasZeros ? 2 : 1];      // zero of rows +0 / +8 (uint4)
-  };
+  using Frag = K64Fragment<typename CudaPair<T>::type, kKind>;
+  using Raw = typename Frag::Raw;
 
   // One (int4) or two (int8) LDS.128 of raw weights and the group's scales (zeros) of this
-  // thread's two rows. int8_k64: steps 0, 1 at 1024 q + 16 t, steps 2, 3 512 bytes on.
+  // thread's two rows.
   CUTLASS_DEVICE static void load_raw(TensorStorage const& shared, int stage, int wg, int tid, Raw& r) {
     const uint8_t* block =
         reinterpret_cast<const uint8_t*>(shared.smem_w.data()) + (stage * kBlocks + wg) * Format::kTileBytes;
     CUTLASS_PRAGMA_UNROLL
-    for (int h = 0; h < kWords / 4; ++h) {
-      const int off = kInt8 ? 1024 * (tid / 32) + 512 * h + 16 * (tid % 32) : 16 * tid;
-      const uint4 v = *reinterpret_cast<const uint4*>(block + off);
-      r.w[4 * h + 0] = v.x;
-      r.w[4 * h + 1] = v.y;
-      r.w[4 * h + 2] = v.z;
-      r.w[4 * h + 3] = v.w;
-    }
-    const int n = wg * 64 + 16 * (tid / 32) + (tid % 32) / 4;  // rows n and n + 8 of the tile
-    const uint16_t* s = reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + stage * TileW + n;
-    r.s[0] = numeric::dup16(s[0]);
-    r.s[1] = numeric::dup16(s[8]);
-    if constexpr (kHasZeros) {
-      const uint16_t* z = reinterpret_cast<const uint16_t*>(shared.smem_z.data()) + stage * TileW + n;
-      r.z[0] = numeric::dup16(z[0]);
-      r.z[1] = numeric::dup16(z[8]);
-    }
+    for (int h = 0; h < Frag::kChunks; ++h)
+      Frag::set_chunk(r, h, *reinterpret_cast<const uint4*>(block + Frag::chunk_offset(tid, h)));
+    const int off = stage * TileW + wg * 64;
+    Frag::set_group(r, reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + off,
+                    reinterpret_cast<const uint16_t*>(shared.smem_z.data()) + off, tid);
   }
 
-  // k16 step j of raw -> A registers a[0..3] (pair p = rm + 2 rk: row half rm = p & 1).
   template <class FragU32>
   CUTLASS_DEVICE static void convert(Raw const& r, int j, FragU32&& a) {
-    uint32_t v[4];
-    if constexpr (kInt8) {  // word 2 j + rk: registers 2 rk (bytes 0, 1) and 2 rk + 1 (bytes 2, 3)
-      Convert8::convert(r.w[2 * j], reinterpret_cast<uint32_t(&)[2]>(v[0]));
-      Convert8::convert(r.w[2 * j + 1], reinterpret_cast<uint32_t(&)[2]>(v[2]));
-    } else {
-      Convert4::convert(r.w[j], v);
-    }
-    CUTLASS_PRAGMA_UNROLL
-    for (int p = 0; p < 4; ++p) {
-      uint32_t x = v[p];
-      if constexpr (kHasZeros) x = P::sub(x, r.z[p & 1]);
-      a(p) = P::mul(x, r.s[p & 1]);
-    }
+    Frag::convert(r, j, a);
   }
 
   template <class FrgTensorC>

@@ -80,21 +80,9 @@ Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t st
       return Status::kCudaError;
   }
 
-  if (args.splits > 1) {
-    const int64_t quads = int64_t(args.ml.M) * (args.ml.N / 4);
-    int64_t blocks = (quads + 255) / 256;
-    const int64_t cap = int64_t(num_sms) * 8;
-    if (blocks > cap) blocks = cap;
-    const float* partials = args.partials;
-    const T* bias = reinterpret_cast<const T*>(args.bias);
-    T* out = reinterpret_cast<T*>(args.out);
-    int64_t ldo = args.ldo;
-    int M = args.ml.M, N = args.ml.N, splits = args.splits;
-    void* rargs[] = {&partials, &bias, &out, &ldo, &M, &N, &splits};
-    if (cudaLaunchKernel(sm80::wna16_splitk_reduce_kernel<T>, dim3(unsigned(blocks)), dim3(256), rargs, size_t(0),
-                         stream) != cudaSuccess)
-      return Status::kCudaError;
-  }
+  if (args.splits > 1)
+    return launch_splitk_reduce<T>(args.partials, reinterpret_cast<const T*>(args.bias), reinterpret_cast<T*>(args.out),
+                                   args.ldo, args.ml.M, args.ml.N, args.splits, num_sms, stream);
   return Status::kSuccess;
 }
 

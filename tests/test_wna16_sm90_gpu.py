@@ -343,13 +343,17 @@ def test_decode_exact_on_integer_grid(monkeypatch):
 
 
 @requires_cuda
-def test_decode_is_the_default_at_small_m_and_refuses_large_m(monkeypatch):
+def test_decode_serves_small_m_off_sm90_and_refuses_large_m(monkeypatch):
     monkeypatch.setattr(ops, "FORCE_PATH", None)
     n, k, dtype = 256, 512, torch.float16
     qw = _weight(n, k, "int8", "int", -1, dtype)
     pw = qgemm.prepack(qw, "cuda", dtype, format="int8_k64")
+    sm90 = _ext.runs_sm90a(pw.device)
+    assert ops._check_path("linear", pw, 16) == ("sm90" if sm90 else "decode")
+    assert ops._check_path("linear", pw, 17) == ("sm90" if sm90 else "dense")
+    monkeypatch.setattr(_ext, "runs_sm90a", lambda device: False)  # as on another GPU
     assert ops._check_path("linear", pw, 16) == "decode"
-    assert ops._check_path("linear", pw, 17) in ("sm90", "dense")
+    _check(torch.randn(16, k, device="cuda", dtype=dtype), qw, pw, None, dtype, "decode off sm90")
     monkeypatch.setattr(ops, "FORCE_PATH", "decode")
     with pytest.raises(ValueError, match="at most 16"):
         qgemm.linear(torch.randn(17, k, device="cuda", dtype=dtype), pw)

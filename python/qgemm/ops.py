@@ -49,8 +49,11 @@ def _new(shape, dtype, device) -> torch.Tensor:
 # kernel does not read.
 FORCE_PATH: Optional[str] = None
 PATHS = ("fused", "dense", "sm90", "decode")
-# k64-format weights with at most this many rows run on the decode kernel (by measurement,
-# benchmarks/results/); None: never. The kernel serves at most _K64_DECODE_LIMIT rows.
+# k64-format weights with at most this many rows run on the decode kernel where the sm90a
+# kernel does not (another GPU: instead of dequantize + GEMM); None: never. On H100 the sm90a
+# kernel is faster at every M (70B block, M = 1: 245 vs 282 us, M = 16: 241 vs 593;
+# benchmarks/results/bench_paths_724c052.json). The kernel serves at most
+# _K64_DECODE_LIMIT rows.
 K64_DECODE_MAX_M: Optional[int] = 16
 _K64_DECODE_LIMIT = 16  # kK64DecodeMaxM, include/qgemm/gemm/k64_decode_launch.cuh
 # Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
@@ -228,9 +231,9 @@ torch.library.register_autograd("qgemm::wna16_k64_decode_gemm", _backward, setup
 
 
 def _check_path(fn: str, w: PackedWeight, m: int) -> Optional[str]:
-    """For k64-format weights: "decode" (the mma.sync decode kernel, M <= K64_DECODE_MAX_M,
-    any GPU), "sm90" (the sm90a kernel where it runs) or "dense" (dequantize + GEMM: another
-    GPU, the same products). None for fragment formats (the table decides)."""
+    """For k64-format weights: "sm90" (the sm90a kernel where it runs), else "decode" (the
+    mma.sync decode kernel, M <= K64_DECODE_MAX_M) or "dense" (dequantize + GEMM); the same
+    products on every path. None for fragment formats (the table decides)."""
     if FORCE_PATH is not None and FORCE_PATH not in PATHS:
         fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
     k64 = w.format in K64_FORMATS
@@ -245,9 +248,11 @@ def _check_path(fn: str, w: PackedWeight, m: int) -> Optional[str]:
         return None
     if FORCE_PATH in ("dense", "decode"):
         return FORCE_PATH
-    if FORCE_PATH is None and K64_DECODE_MAX_M is not None and m <= min(K64_DECODE_MAX_M, _K64_DECODE_LIMIT):
+    if FORCE_PATH == "sm90" or _ext.runs_sm90a(w.device):
+        return "sm90"
+    if K64_DECODE_MAX_M is not None and m <= min(K64_DECODE_MAX_M, _K64_DECODE_LIMIT):
         return "decode"
-    return "sm90" if _ext.runs_sm90a(w.device) else "dense"
+    return "dense"
 
 
 # --------------------------------------------------------------------------- public API

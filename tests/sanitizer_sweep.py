@@ -38,6 +38,26 @@ def wna16_sweep() -> int:
     return bad
 
 
+def _k64_linear_checks(tag, dtype, scheme, zp, group, n, k, ms) -> int:
+    """linear() with bias on a k64-format weight (whatever path ops.FORCE_PATH names) at
+    each M, against the float64 product; returns the number of failures."""
+    w = (torch.randn(n, k) * 0.05).to(dtype)
+    qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format=qgemm.packed.k64_format(scheme))
+    ref_w = qw.dequantize().double().cuda()
+    bias = torch.randn(n, device="cuda").to(dtype)
+    bad = 0
+    for m in ms:
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        out = qgemm.linear(x, pw, bias)
+        ref = x.double() @ ref_w.t() + bias.double()
+        err = ((out.double() - ref).norm() / ref.norm()).item()
+        ok = err < (2e-3 if dtype == torch.float16 else 1.5e-2)
+        bad += not ok
+        print(f"{tag} {dtype} {scheme}/{zp} g{group} n={n} k={k} m={m}: rel err {err:.2e} {'ok' if ok else 'FAIL'}")
+    return bad
+
+
 def wna16_sm90_sweep() -> int:
     """The sm90a wgmma kernel on int4_k64 / int8_k64 (needs an sm_90 GPU and a 90a build):
     every config row, int4 / uint4 / int8, g 64 / 128 / K, a half-outside last tile, tails in M, bias."""
@@ -55,21 +75,8 @@ def wna16_sm90_sweep() -> int:
             ops.SM90_CONFIG = config
             for dtype in (torch.float16, torch.bfloat16):
                 for scheme, zp, group in cases:
-                    n, k = 320, 512
-                    w = (torch.randn(n, k) * 0.05).to(dtype)
-                    qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
-                    pw = qgemm.prepack(qw, "cuda", dtype, format=qgemm.packed.k64_format(scheme))
-                    ref_w = qw.dequantize().double().cuda()
-                    bias = torch.randn(n, device="cuda").to(dtype)
-                    for m in (1, 65, 300):
-                        x = torch.randn(m, k, device="cuda").to(dtype)
-                        out = qgemm.linear(x, pw, bias)
-                        ref = x.double() @ ref_w.t() + bias.double()
-                        err = ((out.double() - ref).norm() / ref.norm()).item()
-                        ok = err < (2e-3 if dtype == torch.float16 else 1.5e-2)
-                        bad += not ok
-                        print(f"sm90 cfg{config} {dtype} {scheme}/{zp} g{group} m={m}: rel err {err:.2e} "
-                              f"{'ok' if ok else 'FAIL'}")
+                    bad += _k64_linear_checks(f"sm90 cfg{config}", dtype, scheme, zp, group, 320, 512,
+                                              (1, 65, 300))
     finally:
         ops.FORCE_PATH = None
         ops.SM90_CONFIG = None
@@ -88,20 +95,7 @@ def k64_decode_sweep() -> int:
         for dtype in (torch.float16, torch.bfloat16):
             for scheme, zp, group in cases:
                 for n, k in ((192, 2048), (320, 256)):
-                    w = (torch.randn(n, k) * 0.05).to(dtype)
-                    qw = qgemm.quantize(w, scheme, group, zero_point=zp, scale_dtype=dtype)
-                    pw = qgemm.prepack(qw, "cuda", dtype, format=qgemm.packed.k64_format(scheme))
-                    ref_w = qw.dequantize().double().cuda()
-                    bias = torch.randn(n, device="cuda").to(dtype)
-                    for m in (1, 9, 16):
-                        x = torch.randn(m, k, device="cuda").to(dtype)
-                        out = qgemm.linear(x, pw, bias)
-                        ref = x.double() @ ref_w.t() + bias.double()
-                        err = ((out.double() - ref).norm() / ref.norm()).item()
-                        ok = err < (2e-3 if dtype == torch.float16 else 1.5e-2)
-                        bad += not ok
-                        print(f"decode {dtype} {scheme}/{zp} g{group} n={n} k={k} m={m}: rel err {err:.2e} "
-                              f"{'ok' if ok else 'FAIL'}")
+                    bad += _k64_linear_checks("decode", dtype, scheme, zp, group, n, k, (1, 9, 16))
     finally:
         ops.FORCE_PATH = None
     return bad

@@ -79,9 +79,11 @@ struct Wna16MainloopRS {
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
   static_assert(TileW == 128, "cooperative: two warpgroups, one n64 weight block each");
-  static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
-  static constexpr bool kInt8 = kKind == WeightKind::kInt8;
-  using Format = typename K64Fragment<typename CudaPair<T>::type, kKind>::Format;
+  // The consumer thread's view of a weight block (offsets, scales, conversion).
+  using Frag = K64Fragment<typename CudaPair<T>::type, kKind>;
+  using Raw = typename Frag::Raw;
+  using Format = typename Frag::Format;
+  static constexpr bool kHasZeros = Frag::kHasZeros;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
@@ -289,10 +291,8 @@ struct Wna16MainloopRS {
   }
 
   // ---------------------------------------------------------------------------------
-  // Consumer: raw int4_k64 / int8_k64 bytes -> dequantized wgmma A registers (K64Fragment).
+  // Consumer: raw int4_k64 / int8_k64 bytes -> dequantized wgmma A registers (Frag::convert).
   // ---------------------------------------------------------------------------------
-  using Frag = K64Fragment<typename CudaPair<T>::type, kKind>;
-  using Raw = typename Frag::Raw;
 
   // One (int4) or two (int8) LDS.128 of raw weights and the group's scales (zeros) of this
   // thread's two rows.
@@ -305,11 +305,6 @@ struct Wna16MainloopRS {
     const int off = stage * TileW + wg * 64;
     Frag::set_group(r, reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + off,
                     reinterpret_cast<const uint16_t*>(shared.smem_z.data()) + off, tid);
-  }
-
-  template <class FragU32>
-  CUTLASS_DEVICE static void convert(Raw const& r, int j, FragU32&& a) {
-    Frag::convert(r, j, a);
   }
 
   template <class FrgTensorC>
@@ -373,11 +368,11 @@ struct Wna16MainloopRS {
       ++smem_pipe_read;
       barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
       load_raw(shared, read_stage, wgi, tid, raw);
-      convert(raw, 0, tCrA32(_, 0, 0));
+      Frag::convert(raw, 0, tCrA32(_, 0, 0));
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
         issue(j, read_stage);
-        if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
+        if (j < K_BLOCK_MAX - 1) Frag::convert(raw, j + 1, tCrA32(_, 0, j + 1));
       }
       --k_tile_count;
       if (k_tile_count > 0) {
@@ -385,7 +380,7 @@ struct Wna16MainloopRS {
         load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
         // Set 0 was last read by batch (0, 0): done once at most K_WAIT_MAX are pending.
         warpgroup_wait<K_WAIT_MAX>();
-        convert(raw, 0, tCrA32(_, 0, 0));
+        Frag::convert(raw, 0, tCrA32(_, 0, 0));
       }
     }
     if (k_tile_count == 0) {
@@ -408,9 +403,9 @@ struct Wna16MainloopRS {
         if (j == K_BLOCK_MAX - 1) {
           pipeline.consumer_wait(smem_pipe_read, barrier_token);
           load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
-          convert(raw, 0, tCrA32(_, 0, 0));
+          Frag::convert(raw, 0, tCrA32(_, 0, 0));
         } else {
-          convert(raw, j + 1, tCrA32(_, 0, j + 1));
+          Frag::convert(raw, j + 1, tCrA32(_, 0, j + 1));
         }
       }
       warpgroup_fence_operand(accum);
@@ -425,7 +420,7 @@ struct Wna16MainloopRS {
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
         issue(j, read_stage);
         wait_release(j);
-        if (j < K_BLOCK_MAX - 1) convert(raw, j + 1, tCrA32(_, 0, j + 1));
+        if (j < K_BLOCK_MAX - 1) Frag::convert(raw, j + 1, tCrA32(_, 0, j + 1));
       }
     }
     warpgroup_fence_operand(accum);

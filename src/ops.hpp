@@ -12,8 +12,9 @@
 namespace qgemm::ops {
 
 // Tiled weight formats (include/qgemm/layout/; src/tiled_formats.hpp maps a code to its
-// layout). The fragment formats feed the sm80 mma.sync kernel, the k64 formats the sm90a
-// wgmma kernel (wna16_sm90_gemm_cuda); all have host / GPU packers and a dequantizer.
+// layout). The sm80 mma.sync kernel reads all four (wna16_gemm_cuda, tiling 0: fragment,
+// 1: k64), the sm90a wgmma kernel the k64 ones (wna16_sm90_gemm_cuda); all have host / GPU
+// packers and a dequantizer.
 enum class TiledFormat : int { kInt4Fragment = 0, kInt8Fragment = 1, kInt4K64 = 2, kInt8K64 = 3 };
 
 // Host packers (CPU tensors). codes: [N, K] one code per byte, row-major.
@@ -44,11 +45,11 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
                           void* out, int64_t ldo, uintptr_t stream);
 
 // Weight-only GEMM (include/qgemm/gemm/wna16_launch.cuh): dtype 0 fp16 / 1 bf16,
-// kind 0 int4 / 1 uint4 / 2 int8.
+// kind 0 int4 / 1 uint4 / 2 int8, tiling 0 fragment formats / 1 k64 formats.
 size_t wna16_workspace_bytes(int M, int N, int K, int num_sms);
 // The dispatch decision (include/qgemm/gemm/wna16_dispatch.hpp) in words, for benchmarks.
 std::string wna16_plan_string(int M, int N, int K, int num_sms, int kind);
-int wna16_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
+int wna16_gemm_cuda(int dtype, int kind, int tiling, const void* x, int64_t ldx, const void* w,
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                     size_t workspace_bytes, int num_sms, uintptr_t stream);
@@ -62,14 +63,6 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                          size_t workspace_bytes, int num_sms, int config, uintptr_t stream);
-
-// Decode GEMM (M <= 16) on int4_k64 / int8_k64 weights, mma.sync on any built architecture
-// (include/qgemm/gemm/k64_decode_launch.cuh). kUnsupported (2) for M > 16 or g = 32.
-size_t wna16_k64_decode_workspace_bytes(int M, int N, int K, int num_sms);
-int wna16_k64_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
-                               const void* scales, const void* zeros, const void* bias, void* out,
-                               int64_t ldo, int M, int N, int K, int group_size, void* workspace,
-                               size_t workspace_bytes, int num_sms, uintptr_t stream);
 
 // ---------------------------------------------------------------- W8A8 GEMM
 

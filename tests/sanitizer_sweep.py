@@ -1,6 +1,6 @@
 """A small GPU sweep for compute-sanitizer (memcheck, racecheck):
 
-    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [wna16_sm90] [scaled_mm] [quant]
+    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [wna16_k64] [wna16_sm90] [scaled_mm] [quant]
 
 Every kernel family and every dispatch config at least once (tails, split-K, group
 sizes, both dtypes, the repack and dequantize kernels, the activation quantizers on
@@ -83,19 +83,19 @@ def wna16_sm90_sweep() -> int:
     return bad
 
 
-def k64_decode_sweep() -> int:
-    """The k64 decode kernel (any GPU): int4 / uint4 / int8, g 64 / 128 / K, one and two
-    token blocks, split-K (K = 2048) and not (K = 256), bias."""
+def wna16_k64_sweep() -> int:
+    """The sm80 kernel on int4_k64 / int8_k64 (any GPU): every table row (M = 1, 17, 100,
+    300), int4 / uint4 / int8, g 64 / 128 / K, split-K at decode, a half-outside last N tile, bias."""
     from qgemm import ops
 
     bad = 0
-    ops.FORCE_PATH = "decode"
+    ops.FORCE_PATH = "fused"
     try:
         cases = [("int4", "int", 128), ("uint4", "float", 64), ("int8", "int", -1)]
         for dtype in (torch.float16, torch.bfloat16):
             for scheme, zp, group in cases:
                 for n, k in ((192, 2048), (320, 256)):
-                    bad += _k64_linear_checks("decode", dtype, scheme, zp, group, n, k, (1, 9, 16))
+                    bad += _k64_linear_checks("fused k64", dtype, scheme, zp, group, n, k, (1, 17, 100, 300))
     finally:
         ops.FORCE_PATH = None
     return bad
@@ -170,8 +170,8 @@ def activation_quant_sweep() -> int:
     return bad
 
 
-SWEEPS = {"wna16": wna16_sweep, "wna16_sm90": wna16_sm90_sweep, "k64_decode": k64_decode_sweep, "scaled_mm": scaled_mm_sweep,
-          "quant": activation_quant_sweep}
+SWEEPS = {"wna16": wna16_sweep, "wna16_k64": wna16_k64_sweep, "wna16_sm90": wna16_sm90_sweep,
+          "scaled_mm": scaled_mm_sweep, "quant": activation_quant_sweep}
 
 
 def main(names) -> int:

@@ -67,7 +67,7 @@ def test_dispatch_table_names_a_plan_for_every_shape(monkeypatch):
     monkeypatch.setattr(ops, "dense_min_m", lambda device: 1024)
     monkeypatch.setattr(qgemm._ext, "runs_sm90a", lambda device: False)
     lines = ops.dispatch_table(device="cuda:0").splitlines()
-    assert lines[0] == "fragment-format weights:"
+    assert lines[0] == "fragment-format weights (and k64 ones below that):"
     lines = lines[1:]
     assert len(lines) == 12  # 6 M values x 2 shapes
     for line in lines:

@@ -121,22 +121,23 @@ def _methods():
 
 def _path_methods():
     """Every path of the dispatch, forced, to set the table by measurement: the sm80
-    kernel, dequantize + GEMM, and each row of the sm90a table (when built)."""
+    kernel on both tilings, dequantize + GEMM, and each row of the sm90a table (when built)."""
     from qgemm import ops
     weights = (("int4", 128, torch.float16), ("uint4", 128, torch.bfloat16), ("int8", -1, torch.float16))
     methods = [_ours(s, g, dt, path) for path in ("fused", "dense") for s, g, dt in weights if s != "uint4"]
+    methods += [_ours(s, g, dt, "fused", k64=True) for s, g, dt in weights]
     if ops.sm90_table_rows() and torch.cuda.get_device_capability() == (9, 0):
         rows = range(ops.sm90_table_rows())
         methods += [_ours(s, g, dt, "sm90", row) for row in [None, *rows] for s, g, dt in weights]
-    methods += [_ours(s, g, dt, "decode") for s, g, dt in weights]
     return methods
 
 
-def _ours(scheme, group, dtype, path=None, sm90_row=None):
+def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False):
     import qgemm
     from qgemm import ops
     from qgemm.packed import fragment_format, k64_format
-    fmt = None if path is None else k64_format(scheme) if path in ("sm90", "decode") else fragment_format(scheme)
+    # A forced path gets its format named: k64 for sm90 (and fused with k64), else fragment.
+    fmt = None if path is None else k64_format(scheme) if path == "sm90" or k64 else fragment_format(scheme)
 
     def build(w):
         return qgemm.prepack(qgemm.quantize(w, scheme, group, scale_dtype=dtype), w.device, dtype, format=fmt)
@@ -149,9 +150,9 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None):
             return qgemm.linear(x, w)
         finally:
             ops.FORCE_PATH = ops.SM90_CONFIG = None
-    suffix = (f"_{path}" if path else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
+    suffix = (f"_{path}" if path else "") + ("_k64" if k64 else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
-                   dtype, bits / 8 + extra, build, call, max_m=16 if path == "decode" else 1 << 30)
+                   dtype, bits / 8 + extra, build, call)
 
 
 def _w8a8_methods(rows: bool = False):

@@ -6,8 +6,8 @@ the extension (no libtorch link). Every op has a fake implementation, so they tr
 under torch.compile(fullgraph=True) and capture in CUDA graphs: no host sync, no
 allocation outside torch's caching allocator.
 
-Which path serves which M lives in DENSE_MIN_M below (the fused kernel's own tile
-choice lives in include/qgemm/gemm/wna16_dispatch.hpp).
+Which path serves which M lives in _choose_path, DENSE_MIN_M and K64_FUSED_MAX_M below
+(the kernels' own tile choices live in include/qgemm/gemm/wna16_dispatch.hpp).
 """
 from __future__ import annotations
 
@@ -43,19 +43,15 @@ def _new(shape, dtype, device) -> torch.Tensor:
     return torch.empty(shape, dtype=dtype, device=device)
 
 
-# Benchmarks and tests pin one path: None (the table decides), "fused" (the sm80
-# mma.sync kernel), "dense", "sm90" (the sm90a wgmma kernel) or "decode" (the k64 decode
-# kernel, M <= 16); the last two need weights prepacked in a k64 format, which the sm80
-# kernel does not read.
+# Benchmarks and tests pin one path: None (the tables decide), "fused" (the sm80 mma.sync
+# kernel, which reads every format), "dense" (dequantize + torch GEMM) or "sm90" (the sm90a
+# wgmma kernel: k64 formats, sm_90 with a 90a build).
 FORCE_PATH: Optional[str] = None
-PATHS = ("fused", "dense", "sm90", "decode")
-# k64-format weights with at most this many rows run on the decode kernel where the sm90a
-# kernel does not (another GPU: instead of dequantize + GEMM); None: never. On H100 the sm90a
-# kernel is faster at every M (70B block, M = 1: 245 vs 282 us, M = 16: 241 vs 593;
-# benchmarks/results/bench_paths_724c052.json). The kernel serves at most
-# _K64_DECODE_LIMIT rows.
-K64_DECODE_MAX_M: Optional[int] = 16
-_K64_DECODE_LIMIT = 16  # kK64DecodeMaxM, include/qgemm/gemm/k64_decode_launch.cuh
+PATHS = ("fused", "dense", "sm90")
+# Where the sm90a kernel runs, k64-format weights with at most this many rows go to the
+# sm80 kernel instead (None: never). At decode sizes the wgmma mainloop's per-k-tile round
+# trip bounds it (~500 cycles per k64 tile) and the mma.sync pipeline streams faster.
+K64_FUSED_MAX_M: Optional[int] = 16
 # Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
 # kWna16Sm90Configs) to force, or None (chosen by M).
 SM90_CONFIG: Optional[int] = None
@@ -67,24 +63,22 @@ def sm90_table_rows() -> int:
 
 
 def dense_min_m(device: torch.device) -> Optional[int]:
-    if FORCE_PATH is not None:
-        return None if FORCE_PATH in ("fused", "sm90", "decode") else 1
     return DENSE_MIN_M.get(torch.cuda.get_device_capability(device), DENSE_MIN_M_DEFAULT)
 
 
 def dispatch_table(ms=(1, 16, 64, 256, 1024, 4096), shapes=((8192, 8192), (57344, 8192)),
                    kind: int = KIND_INT4, device=None) -> str:
-    """The dispatch decision for each (M, N, K) on fragment-format weights (dense path or
-    the sm80 kernel's plan), after the sm90a table that k64-format weights run on (chosen by
-    M; prepack's default where that kernel runs)."""
+    """The dispatch decision for each (M, N, K) (dense path or the sm80 kernel's plan, the
+    same for both tilings), after the sm90a table that k64-format weights run on above
+    K64_FUSED_MAX_M rows (prepack's default format where that kernel runs)."""
     dev = torch.device(device or "cuda")
     sms = _ext.num_sms(dev)
     threshold = dense_min_m(dev)
     lines = []
     if _ext.runs_sm90a(dev):
-        lines += ["int4_k64 / int8_k64 weights: sm90a wgmma kernel, row by M:",
+        lines += [f"int4_k64 / int8_k64 weights above M = {K64_FUSED_MAX_M}: sm90a wgmma kernel, row by M:",
                   _ext.extension().wna16_sm90_configs()]
-    lines.append("fragment-format weights:")
+    lines.append("fragment-format weights (and k64 ones below that):")
     for n, k in shapes:
         for m in ms:
             plan = ("dense: dequantize + torch GEMM" if threshold is not None and m >= threshold
@@ -101,6 +95,10 @@ def _n_of(w: torch.Tensor) -> int:
     return w.shape[1] * 64
 
 
+def _tiling_of(w: torch.Tensor) -> int:
+    return 1 if w.shape[2] >= 2048 else 0  # WeightTiling: fragment (k16 tiles) / k64
+
+
 def _k_of(w: torch.Tensor) -> int:
     return w.shape[0] * (64 if w.shape[2] >= 2048 else 16)  # a comparison, not a lookup: symbolic under compile
 
@@ -110,7 +108,8 @@ def _k_of(w: torch.Tensor) -> int:
 def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
                zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
                kind: int, group_size: int) -> torch.Tensor:
-    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias), fused kernel."""
+    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): the sm80 mma.sync kernel, w in any
+    tiled format (fragment or k64 tiling, told apart by the tile bytes)."""
     ext = _ext.extension()
     m, k = x.shape
     n = _n_of(w)
@@ -118,7 +117,7 @@ def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     sms = _ext.num_sms(x.device)
     ws = _new((ext.wna16_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
     with _ext.launch_on(x):
-        status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+        status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, _tiling_of(w), x.data_ptr(), x.stride(0), w.data_ptr(),
                                 scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
                                 out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
                                 _ext.current_stream())
@@ -162,33 +161,6 @@ def _(x, w, scales, zeros, bias, kind, group_size, config):
     return x.new_empty((x.shape[0], _n_of(w)))
 
 
-@torch.library.custom_op("qgemm::wna16_k64_decode_gemm", mutates_args=(), device_types="cuda")
-def wna16_k64_decode_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
-                          zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
-                          kind: int, group_size: int) -> torch.Tensor:
-    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias) for M <= K64_DECODE_MAX_M: the mma.sync
-    decode kernel on int4_k64 / int8_k64 weights (any GPU of the build)."""
-    ext = _ext.extension()
-    m, k = x.shape
-    n = _n_of(w)
-    out = _new((m, n), x.dtype, x.device)
-    sms = _ext.num_sms(x.device)
-    ws = _new((ext.wna16_k64_decode_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
-    with _ext.launch_on(x):
-        status = ext.wna16_k64_decode_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
-                                           scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
-                                           out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
-                                           _ext.current_stream())
-    _ext.check_status("linear", status, "k64 decode kernel", M=m, N=n, K=k, group_size=group_size,
-                      kind=kind, dtype=x.dtype, ldx=x.stride(0))
-    return out
-
-
-@wna16_k64_decode_gemm.register_fake
-def _(x, w, scales, zeros, bias, kind, group_size):
-    return x.new_empty((x.shape[0], _n_of(w)))
-
-
 @torch.library.custom_op("qgemm::wna16_dequantize", mutates_args=(), device_types="cuda")
 def wna16_dequantize(w: torch.Tensor, scales: torch.Tensor, zeros: Optional[torch.Tensor],
                      kind: int, group_size: int) -> torch.Tensor:
@@ -227,32 +199,24 @@ def _backward(ctx, grad):
 
 torch.library.register_autograd("qgemm::wna16_gemm", _backward, setup_context=_setup_context)
 torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_context=_setup_context)
-torch.library.register_autograd("qgemm::wna16_k64_decode_gemm", _backward, setup_context=_setup_context)
 
 
-def _check_path(fn: str, w: PackedWeight, m: int) -> Optional[str]:
-    """For k64-format weights: "sm90" (the sm90a kernel where it runs), else "decode" (the
-    mma.sync decode kernel, M <= K64_DECODE_MAX_M) or "dense" (dequantize + GEMM); the same
-    products on every path. None for fragment formats (the table decides)."""
-    if FORCE_PATH is not None and FORCE_PATH not in PATHS:
-        fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
-    k64 = w.format in K64_FORMATS
-    if FORCE_PATH in ("sm90", "decode") and not k64:
-        fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the {FORCE_PATH} path "
-                                       "(prepack(..., format=...))")
-    if k64 and FORCE_PATH == "fused":
-        fail(fn, "w.format", w.format, "is not read by the sm80 kernel ('fused' path)")
-    if FORCE_PATH == "decode" and m > _K64_DECODE_LIMIT:
-        fail(fn, "x", f"{m} rows", f"must be at most {_K64_DECODE_LIMIT} on the decode path")
-    if not k64:
-        return None
-    if FORCE_PATH in ("dense", "decode"):
+def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
+    """"sm90", "fused" or "dense" for m rows on w: FORCE_PATH if set, else the sm90a kernel
+    for k64 weights above K64_FUSED_MAX_M rows where it runs, else dense from DENSE_MIN_M
+    rows, else the sm80 kernel. Every path computes the same products."""
+    if FORCE_PATH is not None:
+        if FORCE_PATH not in PATHS:
+            fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
+        if FORCE_PATH == "sm90" and w.format not in K64_FORMATS:
+            fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the sm90 path "
+                                           "(prepack(..., format=...))")
         return FORCE_PATH
-    if FORCE_PATH == "sm90" or _ext.runs_sm90a(w.device):
+    if (w.format in K64_FORMATS and _ext.runs_sm90a(w.device)
+            and (K64_FUSED_MAX_M is None or m > K64_FUSED_MAX_M)):
         return "sm90"
-    if K64_DECODE_MAX_M is not None and m <= min(K64_DECODE_MAX_M, _K64_DECODE_LIMIT):
-        return "decode"
-    return "dense"
+    threshold = dense_min_m(w.device)
+    return "dense" if threshold is not None and m >= threshold else "fused"
 
 
 # --------------------------------------------------------------------------- public API
@@ -294,16 +258,11 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     x2 = x2.contiguous()
     if x2.shape[0] == 0:
         return x.new_empty((*lead, w.n))
-    path = _check_path(fn, w, x2.shape[0])
-    if path == "decode":
-        y = wna16_k64_decode_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size)
-        return y.reshape(*lead, w.n)
+    path = _choose_path(fn, w, x2.shape[0])
     if path == "sm90":
         config = -1 if SM90_CONFIG is None else SM90_CONFIG
         y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)
-        return y.reshape(*lead, w.n)
-    threshold = dense_min_m(x.device)
-    if path == "dense" or (threshold is not None and x2.shape[0] >= threshold):
+    elif path == "dense":
         dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
         y = torch.nn.functional.linear(x2, dense, bias)
     else:

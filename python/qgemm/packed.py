@@ -27,9 +27,9 @@ GROUP_SIZES = (32, 64, 128)
 N_ALIGN, K_ALIGN = 64, 128
 
 
-# Kernel formats a PackedWeight can hold. int4_fragment / int8_fragment feed the sm80
-# mma.sync kernel (and the dense path); int4_k64 (int4 / uint4) and int8_k64 (int8) feed
-# the sm90a wgmma kernel (group size a multiple of 64 or K; dense path on other GPUs).
+# Kernel formats a PackedWeight can hold. The sm80 mma.sync kernel (and the dense path)
+# reads all four; int4_k64 (int4 / uint4) and int8_k64 (int8) also feed the sm90a wgmma
+# kernel (group size a multiple of 64 or K).
 FORMATS = ("int4_fragment", "int8_fragment", "int4_k64", "int8_k64")
 K64_FORMATS = ("int4_k64", "int8_k64")
 
@@ -102,8 +102,8 @@ def _k64_readable(qw: QuantizedWeight) -> bool:
 
 
 # Where the sm90a kernel runs, prepack() writes the k64 format of the scheme for the weights
-# it reads (measured faster than the sm80 kernel / dense path: benchmarks/results/); set
-# False to keep the fragment formats (the sm80 kernel) everywhere.
+# it reads (the sm90a kernel at M > ops.K64_FUSED_MAX_M, the sm80 kernel below; measured
+# faster than fragment weights: benchmarks/results/); False keeps the fragment formats.
 PREFER_K64 = True
 
 
@@ -131,7 +131,7 @@ def prepack(qw: QuantizedWeight, device=None, dtype: Optional[torch.dtype] = Non
     dtype is the activation dtype the weight will be used with (fp16 or bf16); default:
     the dtype of qw.scales when that is fp16/bf16, else fp16. format: None (the format
     the default dispatch reads) or one of FORMATS; the k64 formats are read by the sm90a
-    kernel (elsewhere: dequantize + GEMM).
+    kernel and the sm80 kernel, the fragment formats by the sm80 kernel.
     """
     fn = "prepack"
     check_packable(fn, qw)

@@ -1,12 +1,11 @@
 // One thread's share of a k64 weight block (int4_k64 / int8_k64) and its conversion to the
-// 16-bit A registers of a k16 step, for the two kernels that read the k64 formats: the
-// sm90a RS-wgmma mainloop (thread tid of a consumer warpgroup) and the mma.sync decode
-// kernel (warp q = tid / 32 of a CTA: a warp's 16 rows of a block are exactly the A
-// fragment of mma.sync m16n8k16, registers p = rm + 2 rk in both).
+// 16-bit A registers of a k16 step, for the sm90a RS-wgmma mainloop (thread tid of a
+// consumer warpgroup; registers p = rm + 2 rk). The sm80 kernel reads the same blocks with
+// the weights as the mma.sync B operand (sm80_wna16_mainloop.cuh, k64 tiling).
 //
 // Dequantization is (u - z) * s in the 16-bit type after an exact magic-number conversion
-// (numeric/int_to_float.cuh), as the sm80 kernel does: the three kernels feed the tensor
-// cores bit-identical weights.
+// (numeric/int_to_float.cuh), as the sm80 kernel does: both kernels feed the tensor cores
+// bit-identical weights.
 #pragma once
 
 #include <cstdint>

@@ -43,12 +43,12 @@ __device__ __forceinline__ void wna16_tile_coords(int m_tiles, int n_tiles, int&
   nt = in / gm;
 }
 
-template <typename T, WeightKind kKind, int kCfg>
-__global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg>::THREADS,
-                                  Sm80Wna16Mainloop<T, kKind, kCfg>::MIN_CTAS)
+template <typename T, WeightKind kKind, int kCfg, WeightTiling kTiling>
+__global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::THREADS,
+                                  Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::MIN_CTAS)
     sm80_wna16_gemm_kernel(const Wna16KernelArgs args) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  using ML = Sm80Wna16Mainloop<T, kKind, kCfg>;
+  using ML = Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>;
   using P = numeric::Pair<T>;
   constexpr int BM = ML::BM, BN = ML::BN, STAGES = ML::STAGES, MT = ML::MT;
   constexpr int WARPS_M = ML::WARPS_M, WARPS_N = ML::WARPS_N, WARPS_K = ML::WARPS_K;

@@ -3,6 +3,15 @@
 // per-warp k16 step (ldmatrix for x, one 16-byte ld.shared per lane for the weight tile,
 // dequant in registers, mma).
 //
+// Two weight tilings (WeightTiling): the fragment formats (k16 x n64 tiles, one tile per
+// k16 step) and the k64 formats of the sm90a kernel (k64 x n64 blocks). A k64 block is four
+// 512-byte n16 chunks q; lane t's 16 bytes of chunk q hold, per k16 step j, the B fragments
+// of n8 blocks 2q and 2q + 1 (int4_k64.hpp, int8_k64.hpp), so a warp reads its block with
+// four conflict-free 16-byte loads per lane (int8: per two k16 steps) and then runs the same
+// conversion, scaling and mma as on fragment tiles, with the pairs ordered by the k64 layout.
+// One packed weight thus serves both kernels: the sm90a kernel where it is faster, this one
+// at decode sizes.
+//
 // Scales (and zeros) are applied to the B fragment in registers before the mma rather
 // than by per-group accumulation: the conversion already costs one op per pair, the
 // scale is one more (two for uint4), and it keeps one fp32 accumulator set per warp
@@ -13,12 +22,17 @@
 #include <cstdint>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <type_traits>
 
 #include <cute/arch/copy_sm75.hpp>
 #include <cute/arch/copy_sm80.hpp>
 #include <cute/arch/mma_sm80.hpp>
 
 #include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/layout/int4_fragment.hpp"
+#include "qgemm/layout/int4_k64.hpp"
+#include "qgemm/layout/int8_fragment.hpp"
+#include "qgemm/layout/int8_k64.hpp"
 #include "qgemm/numeric/int_to_float.cuh"
 
 namespace qgemm {
@@ -40,7 +54,7 @@ struct Wna16MainloopArgs {
   int step_mask;  // a new group starts at kk where (kk & step_mask) == 0
 };
 
-template <typename T, WeightKind kKind, int kCfg>
+template <typename T, WeightKind kKind, int kCfg, WeightTiling kTiling = WeightTiling::kFragment>
 struct Sm80Wna16Mainloop {
   static constexpr Wna16TileConfig C = kWna16Configs[kCfg];
   static constexpr int BM = C.bm, BN = C.bn, BK = C.bk, STAGES = C.stages;
@@ -52,19 +66,25 @@ struct Sm80Wna16Mainloop {
   static constexpr int KS = KSTEPS / WARPS_K;             // k16 steps per warp per stage
   static constexpr bool kInt8 = kKind == WeightKind::kInt8;
   static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
-  static constexpr int TILE_BYTES = wna16_tile_bytes(kKind);
-  static constexpr int NWORDS = kInt8 ? 8 : 4;            // 32-bit weight words per lane per tile
+  static constexpr bool kK64 = kTiling == WeightTiling::kK64;
+  using Format = std::conditional_t<kK64, std::conditional_t<kInt8, layout::Int8K64, layout::Int4K64>,
+                                    std::conditional_t<kInt8, layout::Int8Fragment, layout::Int4Fragment>>;
+  static constexpr int TILE_BYTES = Format::kTileBytes;
+  static constexpr int TILE_K = Format::kTileK;           // k rows of one weight tile: 16 or 64
+  static constexpr int NWORDS = kInt8 ? 8 : 4;            // 32-bit weight words per lane per k16 step
   static constexpr int SROWS = BK / 32;                   // scale rows per stage (G >= 32)
 
   static_assert(BN == 64 * WARPS_N, "warp tile N is 64");
   static_assert(MT >= 1 && BM == MT * 16 * WARPS_M, "");
   static_assert(KS >= 1 && KSTEPS == KS * WARPS_K, "");
   static_assert(BK % 64 == 0 && BK <= 128, "K % 128 == 0 must imply K % BK == 0; A swizzle needs >= 8 chunks");
+  static_assert(Format::kTileN == 64 && TILE_BYTES * 16 / TILE_K == wna16_tile_bytes(kKind), "n64 tiles, B stage bytes");
+  static_assert(!kK64 || KS % 4 == 0, "k64 tiling: every warp reads whole k64 blocks");
 
   // Stage layout (bytes): A [BM][BK] (16-byte chunks XOR-swizzled by row & 7),
-  // B [BK/16][BN/64] tiles, S [SROWS][BN], Z [SROWS][BN].
+  // B [BK/TILE_K][BN/64] tiles, S [SROWS][BN], Z [SROWS][BN].
   static constexpr int A_BYTES = BM * BK * 2;
-  static constexpr int B_BYTES = KSTEPS * (BN / 64) * TILE_BYTES;
+  static constexpr int B_BYTES = (BK / TILE_K) * (BN / 64) * TILE_BYTES;
   static constexpr int S_BYTES = SROWS * BN * 2;
   static constexpr int A_OFF = 0, B_OFF = A_BYTES, S_OFF = B_OFF + B_BYTES, Z_OFF = S_OFF + S_BYTES;
   static constexpr int STAGE_BYTES = Z_OFF + (kHasZeros ? S_BYTES : 0);
@@ -111,16 +131,16 @@ struct Sm80Wna16Mainloop {
         }
       }
     }
-    // B: BK/16 rows of BN/64 tiles; each row is contiguous in global memory. Offsets within
-    // a stage fit 32 bits (BK/16 rows of N/64 tiles). In the last N tile, the n64 tiles at
+    // B: BK/TILE_K rows of BN/64 tiles; each row is contiguous in global memory. Offsets
+    // within a stage fit 32 bits (BK/TILE_K rows of N/64 tiles). In the last N tile, the n64 tiles at
     // or past N (N % 64 == 0: whole tiles) are zero-filled without a global read; their
     // math is discarded (an mma output column depends only on its own B column).
     {
       constexpr int ROW_CHUNKS = (BN / 64) * TILE_BYTES / 16;
-      constexpr int CHUNKS = KSTEPS * ROW_CHUNKS;
+      constexpr int CHUNKS = (BK / TILE_K) * ROW_CHUNKS;
       const int valid_chunks = (a.N - n0 >= BN ? BN : a.N - n0) / 64 * (TILE_BYTES / 16);  // of a row
       const uint32_t row_stride = uint32_t(a.N / 64) * TILE_BYTES;
-      const uint8_t* base = a.w + int64_t(k0 / 16) * row_stride + int64_t(n0 / 64) * TILE_BYTES;
+      const uint8_t* base = a.w + int64_t(k0 / TILE_K) * row_stride + int64_t(n0 / 64) * TILE_BYTES;
 #pragma unroll
       for (int i = 0; i < (CHUNKS + THREADS - 1) / THREADS; ++i) {
         const int c = tid + i * THREADS;
@@ -162,18 +182,23 @@ struct Sm80Wna16Mainloop {
     uint32_t b[NWORDS];
   };
 
-  __device__ __forceinline__ static void load_frag(const uint8_t* stage, int kstep, int wm, int wn, int lane,
-                                                   Frag& f) {
-    // ldmatrix.x4: lane l addresses row (l % 16), k chunk (l / 16) of the m16 x k16 tile,
-    // giving a0..a3 = (rows 0-7, k 0-7), (8-15, 0-7), (0-7, 8-15), (8-15, 8-15).
+  // ldmatrix.x4: lane l addresses row (l % 16), k chunk (l / 16) of the m16 x k16 tile,
+  // giving a0..a3 = (rows 0-7, k 0-7), (8-15, 0-7), (0-7, 8-15), (8-15, 8-15).
+  __device__ __forceinline__ static void load_a(const uint8_t* stage, int kstep, int wm, int lane,
+                                                uint32_t (&a)[MT][4]) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
       const int r = (wm * MT + mt) * 16 + (lane & 15);
       const int ch = kstep * 2 + (lane >> 4);
       const uint8_t* p = stage + A_OFF + r * (BK * 2) + ((ch ^ (r & 7)) * 16);
-      cute::SM75_U32x4_LDSM_N::copy(*reinterpret_cast<const cute::uint128_t*>(p), f.a[mt][0], f.a[mt][1],
-                                    f.a[mt][2], f.a[mt][3]);
+      cute::SM75_U32x4_LDSM_N::copy(*reinterpret_cast<const cute::uint128_t*>(p), a[mt][0], a[mt][1], a[mt][2],
+                                    a[mt][3]);
     }
+  }
+
+  __device__ __forceinline__ static void load_frag(const uint8_t* stage, int kstep, int wm, int wn, int lane,
+                                                   Frag& f) {
+    load_a(stage, kstep, wm, lane, f.a);
     const uint8_t* t = stage + B_OFF + (kstep * (BN / 64) + wn) * TILE_BYTES + lane * 16;
     const uint4 v0 = *reinterpret_cast<const uint4*>(t);
     f.b[0] = v0.x; f.b[1] = v0.y; f.b[2] = v0.z; f.b[3] = v0.w;
@@ -208,11 +233,12 @@ struct Sm80Wna16Mainloop {
     return P::mul(v, g.s[j]);
   }
 
-  __device__ __forceinline__ static void mma_block(Acc& acc, const Frag& f, int j, uint32_t b0, uint32_t b1) {
+  __device__ __forceinline__ static void mma_block(Acc& acc, const uint32_t (&a)[MT][4], int j, uint32_t b0,
+                                                   uint32_t b1) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
-      Mma::fma(acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3], f.a[mt][0], f.a[mt][1], f.a[mt][2],
-               f.a[mt][3], b0, b1, acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3]);
+      Mma::fma(acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3], a[mt][0], a[mt][1], a[mt][2], a[mt][3],
+               b0, b1, acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3]);
   }
 
   __device__ __forceinline__ static void compute_step(Acc& acc, const Frag& f, const GroupRegs& g) {
@@ -222,8 +248,8 @@ struct Sm80Wna16Mainloop {
       for (int w = 0; w < 4; ++w) {
         uint32_t p[4];
         numeric::U4x8<T, kKind == WeightKind::kInt4 ? 8 : 0>::convert(f.b[w], p);
-        mma_block(acc, f, 2 * w, scale_pair(p[0], g, 2 * w), scale_pair(p[1], g, 2 * w));
-        mma_block(acc, f, 2 * w + 1, scale_pair(p[2], g, 2 * w + 1), scale_pair(p[3], g, 2 * w + 1));
+        mma_block(acc, f.a, 2 * w, scale_pair(p[0], g, 2 * w), scale_pair(p[1], g, 2 * w));
+        mma_block(acc, f.a, 2 * w + 1, scale_pair(p[2], g, 2 * w + 1), scale_pair(p[3], g, 2 * w + 1));
       }
     } else {
       // Word w -> n8 block w.
@@ -231,7 +257,7 @@ struct Sm80Wna16Mainloop {
       for (int w = 0; w < 8; ++w) {
         uint32_t p[2];
         numeric::U8x4<T, 128>::convert(f.b[w], p);
-        mma_block(acc, f, w, scale_pair(p[0], g, w), scale_pair(p[1], g, w));
+        mma_block(acc, f.a, w, scale_pair(p[0], g, w), scale_pair(p[1], g, w));
       }
     }
   }
@@ -244,19 +270,86 @@ struct Sm80Wna16Mainloop {
 
   __device__ __forceinline__ static void compute_stage(const Wna16MainloopArgs& a, const uint8_t* stage, int wm,
                                                        int wn, int wk, int lane, Acc& acc, GroupRegs& g) {
-    Frag f[kDoubleBuffer ? 2 : 1];
-    if constexpr (kDoubleBuffer) load_frag(stage, wk * KS, wm, wn, lane, f[0]);
+    if constexpr (kK64) {
+      compute_stage_k64(a, stage, wm, wn, wk, lane, acc, g);
+    } else {
+      Frag f[kDoubleBuffer ? 2 : 1];
+      if constexpr (kDoubleBuffer) load_frag(stage, wk * KS, wm, wn, lane, f[0]);
+#pragma unroll
+      for (int j = 0; j < KS; ++j) {
+        const int kstep = wk * KS + j;
+        const int kk = kstep * 16;
+        if constexpr (kDoubleBuffer) {
+          if (j + 1 < KS) load_frag(stage, kstep + 1, wm, wn, lane, f[(j + 1) & 1]);
+        } else {
+          load_frag(stage, kstep, wm, wn, lane, f[0]);
+        }
+        if (j == 0 || (kk & a.step_mask) == 0) load_group(stage, kk >> a.row_shift, wn, lane, g);
+        compute_step(acc, f[kDoubleBuffer ? (j & 1) : 0], g);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // k64 tiling: the warp's k64 block(s) of this stage, 16 words per lane per load
+  // ---------------------------------------------------------------------------------
+  // k16 steps covered by one load of the four chunks: int4 all four (4 words per chunk),
+  // int8 two (the 16-byte half h of each chunk, 512 bytes on: words 2 jj + rk of step 2 h + jj).
+  static constexpr int kK64StepsPerLoad = kInt8 ? 2 : 4;
+
+  __device__ __forceinline__ static void load_k64_words(const uint8_t* stage, int block, int half, int wn, int lane,
+                                                        uint32_t (&w)[16]) {
+    const uint8_t* t = stage + B_OFF + (block * (BN / 64) + wn) * TILE_BYTES + half * 512 + lane * 16;
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const uint4 v = *reinterpret_cast<const uint4*>(t + q * (TILE_BYTES / 4));
+      w[4 * q + 0] = v.x; w[4 * q + 1] = v.y; w[4 * q + 2] = v.z; w[4 * q + 3] = v.w;
+    }
+  }
+
+  // Step jj of a load: chunk q gives n8 blocks 2 q + rm. int4: word jj, pair rm + 2 rk is
+  // b-register rk of block 2 q + rm. int8: word 2 jj + rk, converted pair rm is b-register rk.
+  __device__ __forceinline__ static void compute_step_k64(Acc& acc, const uint32_t (&a)[MT][4],
+                                                          const uint32_t (&w)[16], int jj, const GroupRegs& g) {
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      uint32_t b[2][2];  // [rm][rk]
+      if constexpr (kInt8) {
+        uint32_t lo[2], hi[2];
+        numeric::U8x4<T, 128>::convert(w[4 * q + 2 * jj], lo);
+        numeric::U8x4<T, 128>::convert(w[4 * q + 2 * jj + 1], hi);
+        b[0][0] = lo[0]; b[1][0] = lo[1]; b[0][1] = hi[0]; b[1][1] = hi[1];
+      } else {
+        uint32_t p[4];
+        numeric::U4x8<T, kKind == WeightKind::kInt4 ? 8 : 0>::convert(w[4 * q + jj], p);
+        b[0][0] = p[0]; b[1][0] = p[1]; b[0][1] = p[2]; b[1][1] = p[3];
+      }
+#pragma unroll
+      for (int rm = 0; rm < 2; ++rm) {
+        const int j = 2 * q + rm;
+        mma_block(acc, a, j, scale_pair(b[rm][0], g, j), scale_pair(b[rm][1], g, j));
+      }
+    }
+  }
+
+  __device__ __forceinline__ static void compute_stage_k64(const Wna16MainloopArgs& a, const uint8_t* stage, int wm,
+                                                           int wn, int wk, int lane, Acc& acc, GroupRegs& g) {
+    uint32_t fa[kDoubleBuffer ? 2 : 1][MT][4];
+    uint32_t w[16];
+    if constexpr (kDoubleBuffer) load_a(stage, wk * KS, wm, lane, fa[0]);
 #pragma unroll
     for (int j = 0; j < KS; ++j) {
       const int kstep = wk * KS + j;
       const int kk = kstep * 16;
+      if (j % kK64StepsPerLoad == 0)
+        load_k64_words(stage, kstep / 4, (kstep % 4) / kK64StepsPerLoad, wn, lane, w);
       if constexpr (kDoubleBuffer) {
-        if (j + 1 < KS) load_frag(stage, kstep + 1, wm, wn, lane, f[(j + 1) & 1]);
+        if (j + 1 < KS) load_a(stage, kstep + 1, wm, lane, fa[(j + 1) & 1]);
       } else {
-        load_frag(stage, kstep, wm, wn, lane, f[0]);
+        load_a(stage, kstep, wm, lane, fa[0]);
       }
       if (j == 0 || (kk & a.step_mask) == 0) load_group(stage, kk >> a.row_shift, wn, lane, g);
-      compute_step(acc, f[kDoubleBuffer ? (j & 1) : 0], g);
+      compute_step_k64(acc, fa[kDoubleBuffer ? (j & 1) : 0], w, j % kK64StepsPerLoad, g);
     }
   }
 };

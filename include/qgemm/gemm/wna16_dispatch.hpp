@@ -17,6 +17,11 @@ namespace qgemm {
 
 enum class WeightKind : int { kInt4 = 0, kUint4 = 1, kInt8 = 2 };
 
+// Tiling of the packed weight the sm80 kernel reads: the fragment formats (int4_fragment /
+// int8_fragment, k16 x n64 tiles) or the k64 formats (int4_k64 / int8_k64, k64 x n64 blocks,
+// the sm90a kernel's). Same bytes per stage either way; only the shared -> register read differs.
+enum class WeightTiling : int { kFragment = 0, kK64 = 1 };
+
 struct Wna16TileConfig {
   int bm, bn, bk;                     // CTA tile (M x N x K per pipeline stage)
   int warps_m, warps_n, warps_k;      // warp grid; warp tile = (bm / warps_m) x 64, k split in CTA

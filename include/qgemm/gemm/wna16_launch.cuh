@@ -64,10 +64,10 @@ inline Status wna16_set_smem_once(Fn fn, int bytes, std::atomic<uint64_t>& done)
 // error left pending by an earlier, unrelated launch (which cudaPeekAtLastError would
 // return, on every later call, since it never clears it) isn't reported as ours. A failed
 // launch still records its error for cudaGetLastError(), as status.hpp promises.
-template <typename T, WeightKind kKind, int kCfg>
+template <typename T, WeightKind kKind, int kCfg, WeightTiling kTiling>
 Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t stream) {
-  using ML = sm80::Sm80Wna16Mainloop<T, kKind, kCfg>;
-  auto kernel = sm80::sm80_wna16_gemm_kernel<T, kKind, kCfg>;
+  using ML = sm80::Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>;
+  auto kernel = sm80::sm80_wna16_gemm_kernel<T, kKind, kCfg, kTiling>;
   static std::atomic<uint64_t> smem_done{0};
   const Status st = wna16_set_smem_once(kernel, ML::SMEM_BYTES, smem_done);
   if (st != Status::kSuccess) return st;
@@ -86,27 +86,34 @@ Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t st
   return Status::kSuccess;
 }
 
-template <typename T, WeightKind kKind>
+template <typename T, WeightKind kKind, WeightTiling kTiling>
 inline Status wna16_run_config(int cfg, const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t stream) {
   static_assert(kWna16NumConfigs == 4, "update the switch below with the table");
   switch (cfg) {
-    case 0: return wna16_run<T, kKind, 0>(args, num_sms, stream);
-    case 1: return wna16_run<T, kKind, 1>(args, num_sms, stream);
-    case 2: return wna16_run<T, kKind, 2>(args, num_sms, stream);
-    case 3: return wna16_run<T, kKind, 3>(args, num_sms, stream);
+    case 0: return wna16_run<T, kKind, 0, kTiling>(args, num_sms, stream);
+    case 1: return wna16_run<T, kKind, 1, kTiling>(args, num_sms, stream);
+    case 2: return wna16_run<T, kKind, 2, kTiling>(args, num_sms, stream);
+    case 3: return wna16_run<T, kKind, 3, kTiling>(args, num_sms, stream);
+  }
+  return Status::kUnsupported;
+}
+
+template <typename T, WeightTiling kTiling>
+inline Status wna16_run_kind(WeightKind kind, int cfg, const sm80::Wna16KernelArgs& args, int num_sms,
+                             cudaStream_t stream) {
+  switch (kind) {
+    case WeightKind::kInt4: return wna16_run_config<T, WeightKind::kInt4, kTiling>(cfg, args, num_sms, stream);
+    case WeightKind::kUint4: return wna16_run_config<T, WeightKind::kUint4, kTiling>(cfg, args, num_sms, stream);
+    case WeightKind::kInt8: return wna16_run_config<T, WeightKind::kInt8, kTiling>(cfg, args, num_sms, stream);
   }
   return Status::kUnsupported;
 }
 
 template <typename T>
-inline Status wna16_run_kind(WeightKind kind, int cfg, const sm80::Wna16KernelArgs& args, int num_sms,
-                             cudaStream_t stream) {
-  switch (kind) {
-    case WeightKind::kInt4: return wna16_run_config<T, WeightKind::kInt4>(cfg, args, num_sms, stream);
-    case WeightKind::kUint4: return wna16_run_config<T, WeightKind::kUint4>(cfg, args, num_sms, stream);
-    case WeightKind::kInt8: return wna16_run_config<T, WeightKind::kInt8>(cfg, args, num_sms, stream);
-  }
-  return Status::kUnsupported;
+inline Status wna16_run_tiling(WeightTiling tiling, WeightKind kind, int cfg, const sm80::Wna16KernelArgs& args,
+                               int num_sms, cudaStream_t stream) {
+  if (tiling == WeightTiling::kK64) return wna16_run_kind<T, WeightTiling::kK64>(kind, cfg, args, num_sms, stream);
+  return wna16_run_kind<T, WeightTiling::kFragment>(kind, cfg, args, num_sms, stream);
 }
 
 }  // namespace detail
@@ -155,28 +162,34 @@ inline Status wna16_gemm(const WnA16Params& p, cudaStream_t stream) {
     a.partials = static_cast<float*>(p.workspace);
   }
 
-  if (p.dtype == DType::kFloat16) return detail::wna16_run_kind<__half>(p.kind, plan.config, a, p.num_sms, stream);
-  return detail::wna16_run_kind<__nv_bfloat16>(p.kind, plan.config, a, p.num_sms, stream);
+  if (p.dtype == DType::kFloat16)
+    return detail::wna16_run_tiling<__half>(p.tiling, p.kind, plan.config, a, p.num_sms, stream);
+  return detail::wna16_run_tiling<__nv_bfloat16>(p.tiling, p.kind, plan.config, a, p.num_sms, stream);
 }
 
-// ---- explicit instantiation list (src/wna16_gemm.cu) ---------------------------------
-#define QGEMM_WNA16_FOR_EACH_KERNEL(X)                                                                \
-  X(__half, WeightKind::kInt4, 0) X(__half, WeightKind::kInt4, 1) X(__half, WeightKind::kInt4, 2)      \
-  X(__half, WeightKind::kInt4, 3) X(__half, WeightKind::kUint4, 0) X(__half, WeightKind::kUint4, 1)    \
-  X(__half, WeightKind::kUint4, 2) X(__half, WeightKind::kUint4, 3) X(__half, WeightKind::kInt8, 0)    \
-  X(__half, WeightKind::kInt8, 1) X(__half, WeightKind::kInt8, 2) X(__half, WeightKind::kInt8, 3)      \
-  X(__nv_bfloat16, WeightKind::kInt4, 0) X(__nv_bfloat16, WeightKind::kInt4, 1)                        \
-  X(__nv_bfloat16, WeightKind::kInt4, 2) X(__nv_bfloat16, WeightKind::kInt4, 3)                        \
-  X(__nv_bfloat16, WeightKind::kUint4, 0) X(__nv_bfloat16, WeightKind::kUint4, 1)                      \
-  X(__nv_bfloat16, WeightKind::kUint4, 2) X(__nv_bfloat16, WeightKind::kUint4, 3)                      \
-  X(__nv_bfloat16, WeightKind::kInt8, 0) X(__nv_bfloat16, WeightKind::kInt8, 1)                        \
-  X(__nv_bfloat16, WeightKind::kInt8, 2) X(__nv_bfloat16, WeightKind::kInt8, 3)
+// ---- explicit instantiation list (src/wna16_gemm.cu: fragment tiling, src/wna16_gemm_k64.cu)
+#define QGEMM_WNA16_FOR_EACH_CONFIG(X, T, K, L) X(T, K, 0, L) X(T, K, 1, L) X(T, K, 2, L) X(T, K, 3, L)
+#define QGEMM_WNA16_FOR_EACH_KERNEL(X, L)                                                              \
+  QGEMM_WNA16_FOR_EACH_CONFIG(X, __half, WeightKind::kInt4, L)                                        \
+  QGEMM_WNA16_FOR_EACH_CONFIG(X, __half, WeightKind::kUint4, L)                                       \
+  QGEMM_WNA16_FOR_EACH_CONFIG(X, __half, WeightKind::kInt8, L)                                        \
+  QGEMM_WNA16_FOR_EACH_CONFIG(X, __nv_bfloat16, WeightKind::kInt4, L)                                 \
+  QGEMM_WNA16_FOR_EACH_CONFIG(X, __nv_bfloat16, WeightKind::kUint4, L)                                \
+  QGEMM_WNA16_FOR_EACH_CONFIG(X, __nv_bfloat16, WeightKind::kInt8, L)
 
-#if defined(QGEMM_WNA16_EXTERN_TEMPLATES)
-#define QGEMM_WNA16_EXTERN(T, K, C) \
-  extern template Status detail::wna16_run<T, K, C>(const sm80::Wna16KernelArgs&, int, cudaStream_t);
-QGEMM_WNA16_FOR_EACH_KERNEL(QGEMM_WNA16_EXTERN)
-#undef QGEMM_WNA16_EXTERN
+#define QGEMM_WNA16_INSTANTIATE(T, K, C, L) \
+  template Status detail::wna16_run<T, K, C, L>(const sm80::Wna16KernelArgs&, int, cudaStream_t);
+
+// QGEMM_WNA16_EXTERN_TEMPLATES: every kernel is compiled elsewhere; QGEMM_WNA16_EXTERN_K64 /
+// _FRAGMENT: that tiling's kernels are (each instantiation TU names the other's extern).
+#define QGEMM_WNA16_EXTERN(T, K, C, L) \
+  extern template Status detail::wna16_run<T, K, C, L>(const sm80::Wna16KernelArgs&, int, cudaStream_t);
+#if defined(QGEMM_WNA16_EXTERN_TEMPLATES) || defined(QGEMM_WNA16_EXTERN_FRAGMENT)
+QGEMM_WNA16_FOR_EACH_KERNEL(QGEMM_WNA16_EXTERN, WeightTiling::kFragment)
 #endif
+#if defined(QGEMM_WNA16_EXTERN_TEMPLATES) || defined(QGEMM_WNA16_EXTERN_K64)
+QGEMM_WNA16_FOR_EACH_KERNEL(QGEMM_WNA16_EXTERN, WeightTiling::kK64)
+#endif
+#undef QGEMM_WNA16_EXTERN
 
 }  // namespace qgemm

@@ -25,6 +25,7 @@ struct WnA16Params {
   void* workspace;      // fp32 partials for split-K; nullable if wna16_workspace_bytes() == 0
   size_t workspace_bytes;
   int num_sms;
+  WeightTiling tiling = WeightTiling::kFragment;  // sm80 launcher: fragment or k64 formats (sm90a: k64 only)
 };
 
 // The extension's flat arguments -> WnA16Params (both launchers' entry points).

@@ -49,10 +49,12 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
 size_t wna16_workspace_bytes(int M, int N, int K, int num_sms);
 // The dispatch decision (include/qgemm/gemm/wna16_dispatch.hpp) in words, for benchmarks.
 std::string wna16_plan_string(int M, int N, int K, int num_sms, int kind);
+// splits: a split-K factor to force (benchmarks; the workspace must hold splits x M x N
+// floats), 0: the dispatch's choice.
 int wna16_gemm_cuda(int dtype, int kind, int tiling, const void* x, int64_t ldx, const void* w,
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
-                    size_t workspace_bytes, int num_sms, uintptr_t stream);
+                    size_t workspace_bytes, int num_sms, int splits, uintptr_t stream);
 
 // sm90a W4A16 GEMM on int4_k64 weights (include/qgemm/gemm/sm90_wna16_launch.cuh).
 // config: a row of kWna16Sm90Configs or -1 (chosen by M). Returns kUnsupported (2) where

@@ -21,12 +21,13 @@ std::string wna16_plan_string(int M, int N, int K, int num_sms, int kind) {
 int wna16_gemm_cuda(int dtype, int kind, int tiling, const void* x, int64_t ldx, const void* w,
                     const void* scales, const void* zeros, const void* bias, void* out,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
-                    size_t workspace_bytes, int num_sms, uintptr_t stream) {
+                    size_t workspace_bytes, int num_sms, int splits, uintptr_t stream) {
   if (tiling != int(WeightTiling::kFragment) && tiling != int(WeightTiling::kK64))
     return int(Status::kInvalidArgument);
   WnA16Params p = make_wna16_params(dtype, kind, x, ldx, w, scales, zeros, bias, out, ldo, M, N, K, group_size,
                                     workspace, workspace_bytes, num_sms);
   p.tiling = WeightTiling(tiling);
+  p.splits = splits;
   return int(qgemm::wna16_gemm(p, reinterpret_cast<cudaStream_t>(stream)));
 }
 

@@ -168,7 +168,7 @@ def test_opcheck():
     bias = torch.randn(128, device="cuda", dtype=torch.float16)
     ops.POISON_OUTPUTS = False
     torch.library.opcheck(torch.ops.qgemm.wna16_gemm.default,
-                          (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, pw.group_size))
+                          (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, pw.group_size, 0))
     torch.library.opcheck(torch.ops.qgemm.wna16_dequantize.default,
                           (pw.packed, pw.scales, pw.zeros, pw.kind, pw.group_size))
 

@@ -113,6 +113,24 @@ def test_dispatch_of_k64_weights(monkeypatch):
         qgemm.linear(torch.randn(1, k, device="cuda", dtype=dtype), pw)
 
 
+@pytest.mark.parametrize("splits", [1, 2, 3, 7, 64])
+def test_forced_splits(monkeypatch, splits):
+    # K = 1024 at bk = 128: 8 k-iterations, so 64 is capped at 8; every split sums its own range.
+    monkeypatch.setattr(ops, "SM80_SPLITS", splits)
+    n, k, dtype = 320, 1024, torch.float16
+    qw, k64, frag = _pair(n, k, "int4", "int", 128, dtype)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    for m in (1, 16, 100):
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        out = qgemm.linear(x, k64, bias)
+        assert torch.equal(out, qgemm.linear(x, frag, bias)), f"splits={splits} m={m}"
+        assert _rel_err(out, _reference(x, qw, bias)) < REL_BOUND[dtype], f"splits={splits} m={m}"
+    for bad in (0, -1, 2.0):
+        monkeypatch.setattr(ops, "SM80_SPLITS", bad)
+        with pytest.raises(ValueError, match="SM80_SPLITS"):
+            qgemm.linear(x, k64)
+
+
 def test_binding_refuses_unknown_tiling():
     n, k, dtype = 128, 256, torch.float16
     pw = qgemm.prepack(_weight(n, k, "int4", "int", 128, dtype), "cuda", dtype, format="int4_k64")
@@ -122,7 +140,7 @@ def test_binding_refuses_unknown_tiling():
     for tiling in (-1, 2):
         status = _ext.extension().wna16_gemm(0, 0, tiling, x.data_ptr(), k, pw.packed.data_ptr(),
                                              pw.scales.data_ptr(), 0, 0, out.data_ptr(), n, 4, n, k, 128, 0, 0,
-                                             sms, _ext.current_stream())
+                                             sms, 0, _ext.current_stream())
         assert status == 1, tiling  # kInvalidArgument
 
 
@@ -132,7 +150,7 @@ def test_k64_opcheck_compile_graphs_backward():
     pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
     x = torch.randn(5, k, device="cuda").to(dtype)
     bias = torch.randn(n, device="cuda").to(dtype)
-    torch.library.opcheck(ops.wna16_gemm, (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, 128))
+    torch.library.opcheck(ops.wna16_gemm, (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, 128, 0))
     ref = qgemm.linear(x, pw, bias)
     compiled = torch.compile(lambda a: qgemm.linear(a, pw, bias), fullgraph=True)
     assert torch.equal(compiled(x), ref)

@@ -242,6 +242,7 @@ def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows
         layers = LAYERS[model]
         for method in methods:
             per_m = {m: 0.0 for m in m_values}
+            per_layer = {m: {} for m in m_values}
             for lname, n, k in layers:
                 w = (torch.randn(n, k, device="cuda") * 0.02).to(torch.float16)
                 copies = max(1, math.ceil(ROTATE_BYTES / (n * k * method.bytes_per_weight)))
@@ -254,14 +255,16 @@ def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows
                         per_m[m] = float("nan")
                         continue
                     x = torch.randn(m, k, device="cuda").to(method.dtype)
-                    per_m[m] += _time_us(lambda i: method.call(x, weights[i % copies]))
+                    per_layer[m][lname] = _time_us(lambda i: method.call(x, weights[i % copies]))
+                    per_m[m] += per_layer[m][lname]
                 del weights
                 torch.cuda.empty_cache()
             weight_bytes = sum(n * k for _, n, k in layers) * method.bytes_per_weight
             flops_per_m = sum(2 * n * k for _, n, k in layers)
             for m, us in per_m.items():
                 results.append(dict(model=model, method=method.name, m=m, us=us,
-                                    gbps=weight_bytes / us / 1e3, tflops=flops_per_m * m / us / 1e6))
+                                    gbps=weight_bytes / us / 1e3, tflops=flops_per_m * m / us / 1e6,
+                                    layers=per_layer[m]))
                 print(f"  {model} {method.name:<24} M={m:<5} {us:9.1f} us", flush=True)
     return results
 

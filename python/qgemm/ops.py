@@ -52,6 +52,9 @@ PATHS = ("fused", "dense", "sm90")
 # sm80 kernel instead (None: never). At decode sizes the wgmma mainloop's per-k-tile round
 # trip bounds it (~500 cycles per k64 tile) and the mma.sync pipeline streams faster.
 K64_FUSED_MAX_M: Optional[int] = 16
+# Split-K factor of the sm80 kernel to force (benchmarks, to set its table by measurement),
+# or None (the dispatch's choice, include/qgemm/gemm/wna16_dispatch.hpp).
+SM80_SPLITS: Optional[int] = None
 # Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
 # kWna16Sm90Configs) to force, or None (chosen by M).
 SM90_CONFIG: Optional[int] = None
@@ -107,19 +110,20 @@ def _k_of(w: torch.Tensor) -> int:
 @torch.library.custom_op("qgemm::wna16_gemm", mutates_args=(), device_types="cuda")
 def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
                zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
-               kind: int, group_size: int) -> torch.Tensor:
+               kind: int, group_size: int, splits: int) -> torch.Tensor:
     """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): the sm80 mma.sync kernel, w in any
-    tiled format (fragment or k64 tiling, told apart by the tile bytes)."""
+    tiled format (fragment or k64 tiling, told apart by the tile bytes).
+    splits: a split-K factor to force, or 0 (the dispatch's choice)."""
     ext = _ext.extension()
     m, k = x.shape
     n = _n_of(w)
     out = _new((m, n), x.dtype, x.device)
     sms = _ext.num_sms(x.device)
-    ws = _new((ext.wna16_workspace_bytes(m, n, k, sms),), torch.uint8, x.device)
+    ws = _new((max(ext.wna16_workspace_bytes(m, n, k, sms), 4 * splits * m * n),), torch.uint8, x.device)
     with _ext.launch_on(x):
         status = ext.wna16_gemm(_DTYPE_CODE[x.dtype], kind, _tiling_of(w), x.data_ptr(), x.stride(0), w.data_ptr(),
                                 scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
-                                out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
+                                out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, splits,
                                 _ext.current_stream())
     _ext.check_status("linear", status, M=m, N=n, K=k, group_size=group_size, kind=kind,
                       dtype=x.dtype, ldx=x.stride(0))
@@ -127,7 +131,7 @@ def wna16_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
 
 
 @wna16_gemm.register_fake
-def _(x, w, scales, zeros, bias, kind, group_size):
+def _(x, w, scales, zeros, bias, kind, group_size, splits):
     return x.new_empty((x.shape[0], _n_of(w)))
 
 
@@ -183,7 +187,7 @@ def _(w, scales, zeros, kind, group_size):
 
 
 def _setup_context(ctx, inputs, output):
-    x, w, scales, zeros, bias, kind, group_size = inputs[:7]  # the sm90 op adds its config
+    x, w, scales, zeros, bias, kind, group_size = inputs[:7]  # then splits (sm80) or config (sm90)
     ctx.save_for_backward(w, scales, zeros)
     ctx.kind, ctx.group_size, ctx.num_inputs = kind, group_size, len(inputs)
 
@@ -205,6 +209,8 @@ def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
     """"sm90", "fused" or "dense" for m rows on w: FORCE_PATH if set, else the sm90a kernel
     for k64 weights above K64_FUSED_MAX_M rows where it runs, else dense from DENSE_MIN_M
     rows, else the sm80 kernel. Every path computes the same products."""
+    if SM80_SPLITS is not None and (type(SM80_SPLITS) is not int or SM80_SPLITS < 1):
+        fail(fn, "ops.SM80_SPLITS", SM80_SPLITS, "must be None or an int >= 1")
     if FORCE_PATH is not None:
         if FORCE_PATH not in PATHS:
             fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
@@ -266,7 +272,7 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
         dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
         y = torch.nn.functional.linear(x2, dense, bias)
     else:
-        y = wna16_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size)
+        y = wna16_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, SM80_SPLITS or 0)
     return y.reshape(*lead, w.n)
 
 

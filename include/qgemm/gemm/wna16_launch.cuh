@@ -127,7 +127,9 @@ inline Status wna16_gemm(const WnA16Params& p, cudaStream_t stream) {
   if (p.bias && !aligned(p.bias, 2)) return Status::kInvalidArgument;
   const int G = p.group_size;
 
-  const Wna16Plan plan = wna16_plan(p.M, p.N, p.K, p.num_sms, p.kind);
+  if (p.splits < 0) return Status::kInvalidArgument;
+  Wna16Plan plan = wna16_plan(p.M, p.N, p.K, p.num_sms, p.kind);
+  if (p.splits > 0) plan.splits = p.splits < plan.k_iters ? p.splits : plan.k_iters;
   const Wna16TileConfig& c = kWna16Configs[plan.config];
   if (int64_t(plan.m_tiles) * plan.n_tiles > int64_t(0x7fffffff)) return Status::kUnsupported;
 

@@ -26,6 +26,7 @@ struct WnA16Params {
   size_t workspace_bytes;
   int num_sms;
   WeightTiling tiling = WeightTiling::kFragment;  // sm80 launcher: fragment or k64 formats (sm90a: k64 only)
+  int splits = 0;  // sm80 launcher: split-K factor to force (benchmarks; capped at the k-iterations), 0: the table's
 };
 
 // The extension's flat arguments -> WnA16Params (both launchers' entry points).

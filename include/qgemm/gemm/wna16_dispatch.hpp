@@ -160,9 +160,11 @@ inline int wna16_choose_splits(const Wna16TileConfig& c, WeightKind kind, int M,
 
   const int slots = num_sms * wna16_ctas_per_sm(c, kind);
   const double iter_bytes = double(c.bn) * c.bk * (kind == WeightKind::kInt8 ? 1.0 : 0.5);
-  // 80 KiB: measured on H100 (benchmarks/wna16_splits_sweep.py, 4b36fb9): int4 decode on the
-  // 70B layers ran 5-10 % faster on 6-8 splits than on the 3-4 that 40 KiB chose.
-  constexpr double kBytesInFlightPerSm = 80.0 * 1024;
+  // 40 KiB, checked against forced factors on H100 (benchmarks/wna16_splits_sweep.py,
+  // benchmarks/results/splits_*_0eb4a97.json): 80 KiB picked 6-8 splits for the small int4
+  // layers (up to 5 us faster at M = 1, slower at M = 16) and 3-4 for int8 (slower); within
+  // ~2 % of the best forced factor either way.
+  constexpr double kBytesInFlightPerSm = 40.0 * 1024;
   const double per_cta_inflight = (c.stages - 1) * iter_bytes;
   double target = num_sms * kBytesInFlightPerSm / per_cta_inflight;
   if (target > slots) target = slots;

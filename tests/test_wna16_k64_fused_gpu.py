@@ -14,7 +14,7 @@ import qgemm
 from qgemm import _ext, ops
 from qgemm.packed import fragment_format, k64_format
 
-from wna16_common import make_weight as _weight, reference as _reference, rel_err as _rel_err
+from wna16_common import check_compile_and_graph, make_weight as _weight, reference as _reference, rel_err as _rel_err
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
@@ -151,16 +151,7 @@ def test_k64_opcheck_compile_graphs_backward():
     x = torch.randn(5, k, device="cuda").to(dtype)
     bias = torch.randn(n, device="cuda").to(dtype)
     torch.library.opcheck(ops.wna16_gemm, (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, 128, 0))
-    ref = qgemm.linear(x, pw, bias)
-    compiled = torch.compile(lambda a: qgemm.linear(a, pw, bias), fullgraph=True)
-    assert torch.equal(compiled(x), ref)
-    g = torch.cuda.CUDAGraph()
-    static_x = x.clone()
-    with torch.cuda.graph(g):
-        static_out = qgemm.linear(static_x, pw, bias)
-    g.replay()
-    torch.cuda.synchronize()
-    assert torch.equal(static_out, ref)
+    check_compile_and_graph(x, pw, bias)
     xg = x.clone().requires_grad_(True)
     qgemm.linear(xg, pw).float().sum().backward()
     expect = torch.ones(5, n, device="cuda").double() @ qw.dequantize().double().cuda()

@@ -13,7 +13,7 @@ import qgemm
 from qgemm import _ext, ops
 from qgemm import kernel_format as kf
 
-from wna16_common import make_weight as _weight, reference as _reference, rel_err as _rel_err
+from wna16_common import check_compile_and_graph, make_weight as _weight, reference as _reference, rel_err as _rel_err
 
 pytestmark = pytest.mark.gpu
 
@@ -183,17 +183,7 @@ def test_opcheck_compile_and_graphs():
     x = torch.randn(33, k, device="cuda").to(dtype)
     bias = torch.randn(n, device="cuda").to(dtype)
     torch.library.opcheck(ops.wna16_sm90_gemm, (x, pw.packed, pw.scales, pw.zeros, bias, pw.kind, 128, -1))
-    ref = qgemm.linear(x, pw, bias)
-    compiled = torch.compile(lambda a: qgemm.linear(a, pw, bias), fullgraph=True)
-    assert torch.equal(compiled(x), ref)
-    g = torch.cuda.CUDAGraph()
-    static_x = x.clone()
-    with torch.cuda.graph(g):
-        static_out = qgemm.linear(static_x, pw, bias)
-    static_x.copy_(x)
-    g.replay()
-    torch.cuda.synchronize()
-    assert torch.equal(static_out, ref)
+    check_compile_and_graph(x, pw, bias)
 
 
 @requires_sm90

@@ -19,3 +19,20 @@ def reference(x, qw, bias=None):
 def rel_err(out, ref):
     assert not torch.isnan(out).any(), "NaN in the output: an element was not written"
     return ((out.double() - ref).norm() / ref.norm().clamp_min(1e-30)).item()
+
+
+def check_compile_and_graph(x, pw, bias):
+    """qgemm.linear(x, pw, bias) under torch.compile(fullgraph=True) and in a replayed CUDA
+    graph equals the eager call bit for bit; returns the eager output."""
+    ref = qgemm.linear(x, pw, bias)
+    compiled = torch.compile(lambda a: qgemm.linear(a, pw, bias), fullgraph=True)
+    assert torch.equal(compiled(x), ref)
+    g = torch.cuda.CUDAGraph()
+    static_x = x.clone()
+    with torch.cuda.graph(g):
+        static_out = qgemm.linear(static_x, pw, bias)
+    static_x.copy_(x)
+    g.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(static_out, ref)
+    return ref

@@ -5,7 +5,9 @@
 // (M, N, K-in-CTA); the in-CTA K partials are summed through shared memory. With split-K
 // (grid.y = splits > 1) each CTA writes fp32 partials [split, M, N] to the workspace and
 // wna16_splitk_reduce_kernel sums them in split order (deterministic), adds the bias and
-// casts; otherwise the bias add and cast happen here. N needs only N % 64 == 0: the last
+// casts; otherwise the bias add and cast happen here. Per-channel scales (one group) are
+// applied here too, to the fp32 sums, before either, in the configs that take them out of
+// the mainloop (ML::scales_in_epilogue). N needs only N % 64 == 0: the last
 // N tile may be partial (zero-filled loads past N, no stores there).
 #pragma once
 
@@ -139,6 +141,20 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::TH
   const int gr = lane >> 2, gc = (lane & 3) * 2;
   const int row_base = m0 + wm * MT * 16 + gr;
   const int col_base = n0 + wn * 64 + gc;
+  if (ML::scales_in_epilogue(a)) {  // one group: the per-column scale of every k, applied once
+    const T* sp = reinterpret_cast<const T*>(a.scales) + col_base;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      const float s0 = float(sp[8 * j]), s1 = float(sp[8 * j + 1]);
+#pragma unroll
+      for (int i = 0; i < MT; ++i) {
+        acc[i][j][0] *= s0;
+        acc[i][j][1] *= s1;
+        acc[i][j][2] *= s0;
+        acc[i][j][3] *= s1;
+      }
+    }
+  }
   if (args.splits == 1) {
 #pragma unroll
     for (int j = 0; j < 8; ++j) {

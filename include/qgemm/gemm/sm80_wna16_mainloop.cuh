@@ -12,11 +12,15 @@
 // One packed weight thus serves both kernels: the sm90a kernel where it is faster, this one
 // at decode sizes.
 //
-// Scales (and zeros) are applied to the B fragment in registers before the mma rather
-// than by per-group accumulation: the conversion already costs one op per pair, the
-// scale is one more (two for uint4), and it keeps one fp32 accumulator set per warp
-// (per-group accumulation would need a second set plus an fma pass per group, which
-// costs more registers and the same number of ops once MT >= 1).
+// Group scales (and zeros) are applied to the B fragment in registers before the mma: one
+// op per pair (two for uint4) on top of the conversion, and one fp32 accumulator set per
+// warp (scaling fp32 partial sums per group instead needs a second set, +32 registers at
+// MT = 1, which costs the decode configs a CTA per SM). With a single group (per-channel,
+// G == K) the scale is a per-column constant: at MT = 1 (decode configs, where the
+// dequantization is the instruction stream) it moves to the epilogue (one fp32 multiply per
+// output), leaving the zero subtraction (uint4) as the only op after the conversion; a
+// uniform branch per stage picks between the two compiled stage bodies. Larger tiles keep
+// one body (two cost them register spills, and the multiply is shared by MT mmas there).
 #pragma once
 
 #include <cstdint>
@@ -49,9 +53,12 @@ struct Wna16MainloopArgs {
   const uint8_t* scales;  // [K/G, N]
   const uint8_t* zeros;   // [K/G, N] (uint4 only)
   int64_t ldx;
-  int M, N, K, G;
-  int row_shift;  // stage-local scale row of k offset kk: kk >> row_shift (0 when G >= bk)
-  int step_mask;  // a new group starts at kk where (kk & step_mask) == 0
+  int M, N, K;
+  int group_shift;   // scale row of k: k >> group_shift (log2 G; 31 when G == K)
+  int stage_groups;  // scale rows a stage spans: BK / G when G < BK, else 1
+  int row_shift;     // stage-local scale row of k offset kk: kk >> row_shift (0 when G >= bk)
+  int step_mask;     // a new group starts at kk where (kk & step_mask) == 0
+  bool per_channel;  // G == K: one scale row
 };
 
 template <typename T, WeightKind kKind, int kCfg, WeightTiling kTiling = WeightTiling::kFragment>
@@ -73,6 +80,11 @@ struct Sm80Wna16Mainloop {
   static constexpr int TILE_K = Format::kTileK;           // k rows of one weight tile: 16 or 64
   static constexpr int NWORDS = kInt8 ? 8 : 4;            // 32-bit weight words per lane per k16 step
   static constexpr int SROWS = BK / 32;                   // scale rows per stage (G >= 32)
+
+  // Per-channel scales multiply the fp32 outputs in the epilogue instead of the B fragments.
+  __device__ __forceinline__ static bool scales_in_epilogue(const Wna16MainloopArgs& a) {
+    return MT == 1 && a.per_channel;
+  }
 
   static_assert(BN == 64 * WARPS_N, "warp tile N is 64");
   static_assert(MT >= 1 && BM == MT * 16 * WARPS_M, "");
@@ -152,13 +164,13 @@ struct Sm80Wna16Mainloop {
         }
       }
     }
-    // Scales (and zeros): the groups this stage spans, 1 row if G >= BK else BK / G rows.
-    // Columns at or past N (last N tile) are zero-filled without a global read.
-    {
+    // Scales (and zeros): the groups this stage spans, 1 row if G >= BK else BK / G rows
+    // (no scales when the epilogue applies them). Columns at or past N (last N tile) are
+    // zero-filled without a global read.
+    if (kHasZeros || !scales_in_epilogue(a)) {
       constexpr int CPR = BN / 8;
-      const int nrows = a.G >= BK ? 1 : BK / a.G;
-      const int g0 = k0 / a.G;
-      const int chunks = nrows * CPR;
+      const int g0 = k0 >> a.group_shift;
+      const int chunks = a.stage_groups * CPR;
       const int valid_ch = (a.N - n0) / 8;  // chunks of a row below N (>= CPR: all)
 #pragma unroll
       for (int i = 0; i < (SROWS * CPR + THREADS - 1) / THREADS; ++i) {
@@ -167,7 +179,7 @@ struct Sm80Wna16Mainloop {
           const int r = c / CPR, ch = c % CPR;
           const bool ok = ch < valid_ch;
           const int64_t goff = ok ? ((int64_t(g0) + r) * a.N + n0 + ch * 8) * 2 : 0;
-          cp_async16(stage + S_OFF + r * (BN * 2) + ch * 16, a.scales + goff, ok);
+          if (!scales_in_epilogue(a)) cp_async16(stage + S_OFF + r * (BN * 2) + ch * 16, a.scales + goff, ok);
           if constexpr (kHasZeros) cp_async16(stage + Z_OFF + r * (BN * 2) + ch * 16, a.zeros + goff, ok);
         }
       }
@@ -210,16 +222,20 @@ struct Sm80Wna16Mainloop {
 
   // Per-lane scales / zeros of the 8 n8 blocks of this warp (n = 8 j + lane / 4), both
   // halves of each register equal. The 8 lanes of one n8 block read distinct halfwords of
-  // one 16-byte row segment: conflict free.
+  // one 16-byte row segment: conflict free. kScaleB: the scales are applied here (else in
+  // the epilogue, and only the zeros are loaded).
   struct GroupRegs {
     uint32_t s[8];
     uint32_t z[kHasZeros ? 8 : 1];
   };
 
+  template <bool kScaleB>
   __device__ __forceinline__ static void load_group(const uint8_t* stage, int row, int wn, int lane, GroupRegs& g) {
-    const uint16_t* s = reinterpret_cast<const uint16_t*>(stage + S_OFF + row * (BN * 2)) + wn * 64 + (lane >> 2);
+    if constexpr (kScaleB) {
+      const uint16_t* s = reinterpret_cast<const uint16_t*>(stage + S_OFF + row * (BN * 2)) + wn * 64 + (lane >> 2);
 #pragma unroll
-    for (int j = 0; j < 8; ++j) g.s[j] = numeric::dup16(s[8 * j]);
+      for (int j = 0; j < 8; ++j) g.s[j] = numeric::dup16(s[8 * j]);
+    }
     if constexpr (kHasZeros) {
       const uint16_t* z = reinterpret_cast<const uint16_t*>(stage + Z_OFF + row * (BN * 2)) + wn * 64 + (lane >> 2);
 #pragma unroll
@@ -227,10 +243,13 @@ struct Sm80Wna16Mainloop {
     }
   }
 
-  // Dequantize one pair: (u - z) * s for uint4, v * s otherwise (v already u - const zero).
+  // Dequantize one pair: (u - z) * s for uint4, v * s otherwise (v already u - const zero);
+  // without kScaleB the factor s is left to the epilogue.
+  template <bool kScaleB>
   __device__ __forceinline__ static uint32_t scale_pair(uint32_t v, const GroupRegs& g, int j) {
     if constexpr (kHasZeros) v = P::sub(v, g.z[j]);
-    return P::mul(v, g.s[j]);
+    if constexpr (kScaleB) v = P::mul(v, g.s[j]);
+    return v;
   }
 
   __device__ __forceinline__ static void mma_block(Acc& acc, const uint32_t (&a)[MT][4], int j, uint32_t b0,
@@ -241,6 +260,7 @@ struct Sm80Wna16Mainloop {
                b0, b1, acc[mt][j][0], acc[mt][j][1], acc[mt][j][2], acc[mt][j][3]);
   }
 
+  template <bool kScaleB>
   __device__ __forceinline__ static void compute_step(Acc& acc, const Frag& f, const GroupRegs& g) {
     if constexpr (!kInt8) {
       // Word w -> pairs 0,1 (n8 block 2w), pairs 2,3 (block 2w+1).
@@ -248,8 +268,8 @@ struct Sm80Wna16Mainloop {
       for (int w = 0; w < 4; ++w) {
         uint32_t p[4];
         numeric::U4x8<T, kKind == WeightKind::kInt4 ? 8 : 0>::convert(f.b[w], p);
-        mma_block(acc, f.a, 2 * w, scale_pair(p[0], g, 2 * w), scale_pair(p[1], g, 2 * w));
-        mma_block(acc, f.a, 2 * w + 1, scale_pair(p[2], g, 2 * w + 1), scale_pair(p[3], g, 2 * w + 1));
+        mma_block(acc, f.a, 2 * w, scale_pair<kScaleB>(p[0], g, 2 * w), scale_pair<kScaleB>(p[1], g, 2 * w));
+        mma_block(acc, f.a, 2 * w + 1, scale_pair<kScaleB>(p[2], g, 2 * w + 1), scale_pair<kScaleB>(p[3], g, 2 * w + 1));
       }
     } else {
       // Word w -> n8 block w.
@@ -257,7 +277,7 @@ struct Sm80Wna16Mainloop {
       for (int w = 0; w < 8; ++w) {
         uint32_t p[2];
         numeric::U8x4<T, 128>::convert(f.b[w], p);
-        mma_block(acc, f.a, w, scale_pair(p[0], g, w), scale_pair(p[1], g, w));
+        mma_block(acc, f.a, w, scale_pair<kScaleB>(p[0], g, w), scale_pair<kScaleB>(p[1], g, w));
       }
     }
   }
@@ -270,8 +290,17 @@ struct Sm80Wna16Mainloop {
 
   __device__ __forceinline__ static void compute_stage(const Wna16MainloopArgs& a, const uint8_t* stage, int wm,
                                                        int wn, int wk, int lane, Acc& acc, GroupRegs& g) {
+    if (scales_in_epilogue(a))
+      compute_stage_t<false>(a, stage, wm, wn, wk, lane, acc, g);
+    else
+      compute_stage_t<true>(a, stage, wm, wn, wk, lane, acc, g);
+  }
+
+  template <bool kScaleB>
+  __device__ __forceinline__ static void compute_stage_t(const Wna16MainloopArgs& a, const uint8_t* stage, int wm,
+                                                         int wn, int wk, int lane, Acc& acc, GroupRegs& g) {
     if constexpr (kK64) {
-      compute_stage_k64(a, stage, wm, wn, wk, lane, acc, g);
+      compute_stage_k64<kScaleB>(a, stage, wm, wn, wk, lane, acc, g);
     } else {
       Frag f[kDoubleBuffer ? 2 : 1];
       if constexpr (kDoubleBuffer) load_frag(stage, wk * KS, wm, wn, lane, f[0]);
@@ -284,8 +313,8 @@ struct Sm80Wna16Mainloop {
         } else {
           load_frag(stage, kstep, wm, wn, lane, f[0]);
         }
-        if (j == 0 || (kk & a.step_mask) == 0) load_group(stage, kk >> a.row_shift, wn, lane, g);
-        compute_step(acc, f[kDoubleBuffer ? (j & 1) : 0], g);
+        if (j == 0 || (kk & a.step_mask) == 0) load_group<kScaleB>(stage, kk >> a.row_shift, wn, lane, g);
+        compute_step<kScaleB>(acc, f[kDoubleBuffer ? (j & 1) : 0], g);
       }
     }
   }
@@ -309,6 +338,7 @@ struct Sm80Wna16Mainloop {
 
   // Step jj of a load: chunk q gives n8 blocks 2 q + rm. int4: word jj, pair rm + 2 rk is
   // b-register rk of block 2 q + rm. int8: word 2 jj + rk, converted pair rm is b-register rk.
+  template <bool kScaleB>
   __device__ __forceinline__ static void compute_step_k64(Acc& acc, const uint32_t (&a)[MT][4],
                                                           const uint32_t (&w)[16], int jj, const GroupRegs& g) {
 #pragma unroll
@@ -327,11 +357,12 @@ struct Sm80Wna16Mainloop {
 #pragma unroll
       for (int rm = 0; rm < 2; ++rm) {
         const int j = 2 * q + rm;
-        mma_block(acc, a, j, scale_pair(b[rm][0], g, j), scale_pair(b[rm][1], g, j));
+        mma_block(acc, a, j, scale_pair<kScaleB>(b[rm][0], g, j), scale_pair<kScaleB>(b[rm][1], g, j));
       }
     }
   }
 
+  template <bool kScaleB>
   __device__ __forceinline__ static void compute_stage_k64(const Wna16MainloopArgs& a, const uint8_t* stage, int wm,
                                                            int wn, int wk, int lane, Acc& acc, GroupRegs& g) {
     uint32_t fa[kDoubleBuffer ? 2 : 1][MT][4];
@@ -348,8 +379,8 @@ struct Sm80Wna16Mainloop {
       } else {
         load_a(stage, kstep, wm, lane, fa[0]);
       }
-      if (j == 0 || (kk & a.step_mask) == 0) load_group(stage, kk >> a.row_shift, wn, lane, g);
-      compute_step_k64(acc, fa[kDoubleBuffer ? (j & 1) : 0], w, j % kK64StepsPerLoad, g);
+      if (j == 0 || (kk & a.step_mask) == 0) load_group<kScaleB>(stage, kk >> a.row_shift, wn, lane, g);
+      compute_step_k64<kScaleB>(acc, fa[kDoubleBuffer ? (j & 1) : 0], w, j % kK64StepsPerLoad, g);
     }
   }
 };

@@ -142,7 +142,9 @@ inline Status wna16_gemm(const WnA16Params& p, cudaStream_t stream) {
   a.ml.M = p.M;
   a.ml.N = p.N;
   a.ml.K = p.K;
-  a.ml.G = G;
+  a.ml.per_channel = G == p.K;
+  a.ml.group_shift = G == p.K ? 31 : (G == 32 ? 5 : G == 64 ? 6 : 7);  // G in {32, 64, 128} otherwise
+  a.ml.stage_groups = G < c.bk ? c.bk / G : 1;
   if (G < c.bk) {  // G in {32, 64}: several groups per stage, row = kk / G
     a.ml.row_shift = G == 32 ? 5 : 6;
     a.ml.step_mask = G - 1;

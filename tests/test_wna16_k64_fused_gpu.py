@@ -131,6 +131,29 @@ def test_forced_splits(monkeypatch, splits):
             qgemm.linear(x, k64)
 
 
+@pytest.mark.parametrize("scheme,zero_point,group", [("int4", "int", 128), ("uint4", "float", -1), ("int8", "int", -1)])
+@pytest.mark.parametrize("splits", [5, 11])
+def test_split_k_paths(monkeypatch, scheme, zero_point, group, splits):
+    # K = 2048: 16 k-iterations. On sm_90, 5 splits sum through a thread block cluster, 11
+    # (> 8, the portable cluster size) through the workspace and the reduce kernel; the
+    # per-channel rows also take their scales in the epilogue at M <= 16.
+    monkeypatch.setattr(ops, "SM80_SPLITS", splits)
+    n, k, dtype = 192, 2048, torch.bfloat16
+    qw, k64, frag = _pair(n, k, scheme, zero_point, group, dtype, seed=splits)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    for m in (1, 16, 64):
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        out = qgemm.linear(x, k64, bias)
+        assert torch.equal(out, qgemm.linear(x, frag, bias)), f"splits={splits} m={m}"
+        assert _rel_err(out, _reference(x, qw, bias)) < REL_BOUND[dtype], f"splits={splits} m={m}"
+    monkeypatch.setattr(ops, "SM80_SPLITS", 1)
+    x = torch.randn(16, k, device="cuda").to(dtype)
+    one = qgemm.linear(x, k64, bias)
+    monkeypatch.setattr(ops, "SM80_SPLITS", splits)
+    split = qgemm.linear(x, k64, bias)
+    assert (split.float() - one.float()).abs().max() <= 2 * (one.float().abs().max() * 2**-8), "splits moved the result"
+
+
 def test_binding_refuses_unknown_tiling():
     n, k, dtype = 128, 256, torch.float16
     pw = qgemm.prepack(_weight(n, k, "int4", "int", 128, dtype), "cuda", dtype, format="int4_k64")

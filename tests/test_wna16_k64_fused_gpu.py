@@ -134,8 +134,7 @@ def test_forced_splits(monkeypatch, splits):
 @pytest.mark.parametrize("scheme,zero_point,group", [("int4", "int", 128), ("uint4", "float", -1), ("int8", "int", -1)])
 @pytest.mark.parametrize("splits", [5, 11])
 def test_split_k_paths(monkeypatch, scheme, zero_point, group, splits):
-    # K = 2048: 16 k-iterations. On sm_90, 5 splits sum through a thread block cluster, 11
-    # (> 8, the portable cluster size) through the workspace and the reduce kernel; the
+    # K = 2048: 16 k-iterations, split 5 or 11 ways (fp32 partials, reduce kernel); the
     # per-channel rows also take their scales in the epilogue at M <= 16.
     monkeypatch.setattr(ops, "SM80_SPLITS", splits)
     n, k, dtype = 192, 2048, torch.bfloat16

@@ -3,11 +3,9 @@
 // One CTA computes a BM x BN tile over the k-iterations of its split; a multi-stage
 // cp.async pipeline feeds the mainloop (sm80_wna16_mainloop.cuh). Warps split over
 // (M, N, K-in-CTA); the in-CTA K partials are summed through shared memory. With split-K
-// (grid.y = splits > 1) the splits of a tile either form a thread block cluster and are
-// summed through distributed shared memory by the rank 0 CTA (cluster_splitk.cuh, sm_90+,
-// splits <= 8), or each CTA writes fp32 partials [split, M, N] to the workspace and
-// wna16_splitk_reduce_kernel sums them in split order; both deterministic, same bits.
-// Otherwise, and after the cluster sum, the bias add and cast happen here. Per-channel scales (one group) are
+// (grid.y = splits > 1) each CTA writes fp32 partials [split, M, N] to the workspace and
+// wna16_splitk_reduce_kernel sums them in split order (deterministic), adds the bias and
+// casts; otherwise the bias add and cast happen here. Per-channel scales (one group) are
 // applied here too, to the fp32 sums, before either, in the configs that take them out of
 // the mainloop (ML::scales_in_epilogue). N needs only N % 64 == 0: the last
 // N tile may be partial (zero-filled loads past N, no stores there).
@@ -17,7 +15,6 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
-#include "qgemm/gemm/cluster_splitk.cuh"
 #include "qgemm/gemm/sm80_wna16_mainloop.cuh"
 #include "qgemm/gemm/splitk_reduce.cuh"
 
@@ -31,19 +28,7 @@ struct Wna16KernelArgs {
   float* partials;      // [splits, M, N] fp32 when splits > 1
   int64_t ldo;
   int m_tiles, n_tiles, k_iters, splits;
-  bool cluster_splitk;  // splits > 1 and the grid is launched in clusters of 1 x splits
 };
-
-// End-of-mainloop exchange buffers in the pipeline's shared memory, in floats: the in-CTA
-// K reduce (warps wk > 0) and, after it, this CTA's share for the cluster split-K, compiled
-// into the configs that split K by the table (where it fits; the others' registers stay
-// as they were, and a forced split of theirs goes through the workspace).
-template <typename ML> inline constexpr int kWarpAccFloats = ML::MT * 8 * 4 * 32;
-template <typename ML>
-inline constexpr int kRedFloats = (ML::WARPS_K - 1) * ML::WARPS_M * ML::WARPS_N * kWarpAccFloats<ML>;
-template <typename ML>
-inline constexpr bool kClusterSplitK =
-    ML::C.allow_split_k && (kRedFloats<ML> + ML::WARPS_M * ML::WARPS_N * kWarpAccFloats<ML>) * 4 <= ML::SMEM_BYTES;
 
 // CTA raster: blockIdx.x runs over (m tile, n tile) in groups of kGroupM m tiles, m fastest
 // inside a group, so CTAs resident together share weight tiles (and a bounded set of x rows)
@@ -120,10 +105,10 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::TH
   cute::cp_async_wait<0>();
 
   // ---- in-CTA split-K: warps wk > 0 hand their accumulators to wk == 0 --------------
-  constexpr int NACC = MT * 8 * 4;
-  const int mn_warp = warp % (WARPS_M * WARPS_N);
   if constexpr (WARPS_K > 1) {
+    constexpr int NACC = MT * 8 * 4;
     float* red = reinterpret_cast<float*>(smem);
+    const int mn_warp = warp % (WARPS_M * WARPS_N);
     __syncthreads();  // everyone is done reading the pipeline buffers
     if (wk > 0) {
       float* dst = red + ((wk - 1) * (WARPS_M * WARPS_N) + mn_warp) * NACC * 32 + lane;
@@ -135,28 +120,16 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::TH
           for (int e = 0; e < 4; ++e) dst[((i * 8 + j) * 4 + e) * 32] = acc[i][j][e];
     }
     __syncthreads();
-    if (wk > 0 && !args.cluster_splitk) return;  // (a cluster barrier needs every thread)
-    if (wk == 0) {
+    if (wk > 0) return;
 #pragma unroll
-      for (int k = 1; k < WARPS_K; ++k) {
-        const float* src = red + ((k - 1) * (WARPS_M * WARPS_N) + mn_warp) * NACC * 32 + lane;
+    for (int k = 1; k < WARPS_K; ++k) {
+      const float* src = red + ((k - 1) * (WARPS_M * WARPS_N) + mn_warp) * NACC * 32 + lane;
 #pragma unroll
-        for (int i = 0; i < MT; ++i)
+      for (int i = 0; i < MT; ++i)
 #pragma unroll
-          for (int j = 0; j < 8; ++j)
+        for (int j = 0; j < 8; ++j)
 #pragma unroll
-            for (int e = 0; e < 4; ++e) acc[i][j][e] += src[((i * 8 + j) * 4 + e) * 32];
-      }
-    }
-  }
-
-  // ---- split-K across the cluster: rank 0 gets the tile's sum ------------------------
-  if constexpr (kClusterSplitK<ML>) {  // (the launcher asks for clusters only then)
-    if (args.cluster_splitk) {
-      if constexpr (WARPS_K == 1) __syncthreads();  // the buffer overlaps the pipeline stages
-      float* buf = reinterpret_cast<float*>(smem) + kRedFloats<ML>;
-      if (!cluster_splitk_reduce(reinterpret_cast<float(&)[NACC]>(acc), buf, mn_warp * NACC * 32 + lane, wk == 0))
-        return;
+          for (int e = 0; e < 4; ++e) acc[i][j][e] += src[((i * 8 + j) * 4 + e) * 32];
     }
   }
 
@@ -182,7 +155,7 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::TH
       }
     }
   }
-  if (args.splits == 1 || args.cluster_splitk) {
+  if (args.splits == 1) {
 #pragma unroll
     for (int j = 0; j < 8; ++j) {
       const int col = col_base + 8 * j;

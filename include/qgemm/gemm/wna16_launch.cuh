@@ -60,27 +60,7 @@ inline Status wna16_set_smem_once(Fn fn, int bytes, std::atomic<uint64_t>& done)
   return Status::kSuccess;
 }
 
-// Whether `fn` can run in thread block clusters on the current device: compute capability
-// 9.0+ running an sm_90+ binary of it (an sm_80 build has the cluster code compiled out).
-// Cached per device id < 64.
-template <typename Fn>
-inline bool wna16_cluster_capable(Fn fn, std::atomic<uint64_t>& known, std::atomic<uint64_t>& capable) {
-  int dev = 0;
-  if (cudaGetDevice(&dev) != cudaSuccess) return false;
-  const uint64_t bit = dev >= 0 && dev < 64 ? (uint64_t(1) << dev) : 0;
-  if (bit && (known.load(std::memory_order_acquire) & bit)) return capable.load(std::memory_order_relaxed) & bit;
-  int major = 0;
-  cudaFuncAttributes fa{};
-  const bool ok = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) == cudaSuccess &&
-                  major >= 9 && cudaFuncGetAttributes(&fa, fn) == cudaSuccess && fa.binaryVersion >= 90;
-  if (bit) {
-    if (ok) capable.fetch_or(bit, std::memory_order_relaxed);
-    known.fetch_or(bit, std::memory_order_release);
-  }
-  return ok;
-}
-
-// Launches go through cudaLaunchKernel(ExC) so the status is this launch's own: a non-sticky
+// Launches go through cudaLaunchKernel so the status is this launch's own: a non-sticky
 // error left pending by an earlier, unrelated launch (which cudaPeekAtLastError would
 // return, on every later call, since it never clears it) isn't reported as ours. A failed
 // launch still records its error for cudaGetLastError(), as status.hpp promises.
@@ -92,34 +72,13 @@ Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t st
   const Status st = wna16_set_smem_once(kernel, ML::SMEM_BYTES, smem_done);
   if (st != Status::kSuccess) return st;
 
-  // Split-K through clusters where possible (cluster_splitk.cuh), else partials + reduce.
-  static std::atomic<uint64_t> cluster_known{0}, cluster_capable{0};
-  sm80::Wna16KernelArgs ka = args;
-  ka.cluster_splitk = sm80::kClusterSplitK<ML> && args.splits > 1 && args.splits <= kMaxClusterSplits &&
-                      wna16_cluster_capable(kernel, cluster_known, cluster_capable);
-
   // m_tiles, n_tiles >= 1 (M, N > 0, ceil counts); the caller checked the product fits.
   const dim3 grid(unsigned(args.m_tiles * args.n_tiles), unsigned(args.splits));
-  void* kargs[] = {&ka};
-  if (ka.cluster_splitk) {
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1;
-    attr[0].val.clusterDim.y = unsigned(args.splits);
-    attr[0].val.clusterDim.z = 1;
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = grid;
-    cfg.blockDim = dim3(ML::THREADS);
-    cfg.dynamicSmemBytes = size_t(ML::SMEM_BYTES);
-    cfg.stream = stream;
-    cfg.attrs = attr;
-    cfg.numAttrs = 1;
-    if (cudaLaunchKernelExC(&cfg, reinterpret_cast<const void*>(kernel), kargs) != cudaSuccess)
+  {
+    void* kargs[] = {const_cast<sm80::Wna16KernelArgs*>(&args)};
+    if (cudaLaunchKernel(kernel, grid, dim3(ML::THREADS), kargs, size_t(ML::SMEM_BYTES), stream) != cudaSuccess)
       return Status::kCudaError;
-    return Status::kSuccess;
   }
-  if (cudaLaunchKernel(kernel, grid, dim3(ML::THREADS), kargs, size_t(ML::SMEM_BYTES), stream) != cudaSuccess)
-    return Status::kCudaError;
 
   if (args.splits > 1)
     return launch_splitk_reduce<T>(args.partials, reinterpret_cast<const T*>(args.bias), reinterpret_cast<T*>(args.out),

@@ -113,18 +113,24 @@ def test_dispatch_of_k64_weights(monkeypatch):
         qgemm.linear(torch.randn(1, k, device="cuda", dtype=dtype), pw)
 
 
+def _check_split(qw, k64, frag, bias, splits, ms):
+    # At each M: k64 == fragment bit for bit, and both near the reference. Returns the last x.
+    dtype = bias.dtype
+    for m in ms:
+        x = torch.randn(m, qw.shape[1], device="cuda").to(dtype)
+        out = qgemm.linear(x, k64, bias)
+        assert torch.equal(out, qgemm.linear(x, frag, bias)), f"splits={splits} m={m}"
+        assert _rel_err(out, _reference(x, qw, bias)) < REL_BOUND[dtype], f"splits={splits} m={m}"
+    return x
+
+
 @pytest.mark.parametrize("splits", [1, 2, 3, 7, 64])
 def test_forced_splits(monkeypatch, splits):
     # K = 1024 at bk = 128: 8 k-iterations, so 64 is capped at 8; every split sums its own range.
     monkeypatch.setattr(ops, "SM80_SPLITS", splits)
     n, k, dtype = 320, 1024, torch.float16
     qw, k64, frag = _pair(n, k, "int4", "int", 128, dtype)
-    bias = torch.randn(n, device="cuda").to(dtype)
-    for m in (1, 16, 100):
-        x = torch.randn(m, k, device="cuda").to(dtype)
-        out = qgemm.linear(x, k64, bias)
-        assert torch.equal(out, qgemm.linear(x, frag, bias)), f"splits={splits} m={m}"
-        assert _rel_err(out, _reference(x, qw, bias)) < REL_BOUND[dtype], f"splits={splits} m={m}"
+    x = _check_split(qw, k64, frag, torch.randn(n, device="cuda").to(dtype), splits, (1, 16, 100))
     for bad in (0, -1, 2.0):
         monkeypatch.setattr(ops, "SM80_SPLITS", bad)
         with pytest.raises(ValueError, match="SM80_SPLITS"):
@@ -140,11 +146,7 @@ def test_split_k_paths(monkeypatch, scheme, zero_point, group, splits):
     n, k, dtype = 192, 2048, torch.bfloat16
     qw, k64, frag = _pair(n, k, scheme, zero_point, group, dtype, seed=splits)
     bias = torch.randn(n, device="cuda").to(dtype)
-    for m in (1, 16, 64):
-        x = torch.randn(m, k, device="cuda").to(dtype)
-        out = qgemm.linear(x, k64, bias)
-        assert torch.equal(out, qgemm.linear(x, frag, bias)), f"splits={splits} m={m}"
-        assert _rel_err(out, _reference(x, qw, bias)) < REL_BOUND[dtype], f"splits={splits} m={m}"
+    _check_split(qw, k64, frag, bias, splits, (1, 16, 64))
     monkeypatch.setattr(ops, "SM80_SPLITS", 1)
     x = torch.randn(16, k, device="cuda").to(dtype)
     one = qgemm.linear(x, k64, bias)

@@ -44,15 +44,24 @@ CUTE_HOST_DEVICE constexpr auto wgmma_a_fragment() {
 }
 
 namespace detail {
+// The six modes of wgmma_a_fragment() as one tuple (t0, t1, q, e, rm, rk), for the k64
+// storage layouts (a block's n is the atom's m: n + 64 k).
+CUTE_HOST_DEVICE constexpr auto wgmma_a_modes() {
+  using namespace cute;
+  constexpr auto atom = wgmma_a_fragment();
+  return make_tuple(get<0, 0>(atom), get<0, 1>(atom), get<0, 2>(atom), get<1, 0>(atom), get<1, 1>(atom),
+                    get<1, 2>(atom));
+}
+
 CUTE_HOST_DEVICE constexpr auto int4_k64_storage() {
   using namespace cute;
-  constexpr auto atom = wgmma_a_fragment();  // n + 64 k: a block's n is the atom's m
-  constexpr auto t0 = get<0, 0>(atom);
-  constexpr auto t1 = get<0, 1>(atom);
-  constexpr auto q = get<0, 2>(atom);
-  constexpr auto e = get<1, 0>(atom);
-  constexpr auto rm = get<1, 1>(atom);
-  constexpr auto rk = get<1, 2>(atom);
+  constexpr auto modes = wgmma_a_modes();
+  constexpr auto t0 = get<0>(modes);
+  constexpr auto t1 = get<1>(modes);
+  constexpr auto q = get<2>(modes);
+  constexpr auto e = get<3>(modes);
+  constexpr auto rm = get<4>(modes);
+  constexpr auto rk = get<5>(modes);
   constexpr auto j = Layout<_4, _1024>{};  // k16 step j of the k64 block: k + 16 j
   // storage order: nibble ((rm, rk), e), then word j, then thread (t0, t1), then warp q.
   return make_layout(make_layout(make_layout(rm, rk), e), j, make_layout(t0, t1), q);

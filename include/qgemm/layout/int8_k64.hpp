@@ -24,13 +24,13 @@ namespace qgemm::layout {
 namespace detail {
 CUTE_HOST_DEVICE constexpr auto int8_k64_storage() {
   using namespace cute;
-  constexpr auto atom = wgmma_a_fragment();  // n + 64 k: a block's n is the atom's m
-  constexpr auto t0 = get<0, 0>(atom);
-  constexpr auto t1 = get<0, 1>(atom);
-  constexpr auto q = get<0, 2>(atom);
-  constexpr auto e = get<1, 0>(atom);
-  constexpr auto rm = get<1, 1>(atom);
-  constexpr auto rk = get<1, 2>(atom);
+  constexpr auto modes = wgmma_a_modes();
+  constexpr auto t0 = get<0>(modes);
+  constexpr auto t1 = get<1>(modes);
+  constexpr auto q = get<2>(modes);
+  constexpr auto e = get<3>(modes);
+  constexpr auto rm = get<4>(modes);
+  constexpr auto rk = get<5>(modes);
   constexpr auto j_lo = Layout<_2, _1024>{};  // k16 step j = j_lo + 2 j_hi: k + 16 j
   constexpr auto j_hi = Layout<_2, _2048>{};
   // storage order: byte (e, rm), word rk, step j_lo, thread (t0, t1), half j_hi, warp q.

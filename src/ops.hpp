@@ -44,6 +44,12 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
                           const void* zeros, float zero, int64_t N, int64_t K, int group_size,
                           void* out, int64_t ldo, uintptr_t stream);
 
+// Programmatic dependent launch (include/qgemm/dependent_launch.cuh): the process-wide
+// switch, and whether the kernels of this build use it on the current device.
+void set_dependent_launch(bool on);
+bool dependent_launch_enabled();
+bool dependent_launch_active();
+
 // Weight-only GEMM (include/qgemm/gemm/wna16_launch.cuh): dtype 0 fp16 / 1 bf16,
 // kind 0 int4 / 1 uint4 / 2 int8, tiling 0 fragment formats / 1 k64 formats.
 size_t wna16_workspace_bytes(int M, int N, int K, int num_sms);

@@ -117,6 +117,27 @@ def launch_on(t: torch.Tensor):
     return torch.cuda.device(t.device)
 
 
+def set_dependent_launch(enabled: bool) -> None:
+    """Turn programmatic dependent launch (sm_90+) on or off for every qgemm kernel launched
+    after the call, process-wide. On by default (QGEMM_PDL=0 in the environment starts it
+    off). With it, a kernel may start while the one before it on the stream finishes and
+    waits for it before touching memory: results are identical, kernel boundaries cheaper
+    (include/qgemm/dependent_launch.cuh)."""
+    extension().set_dependent_launch(bool(enabled))
+
+
+def dependent_launch_enabled() -> bool:
+    """The switch of set_dependent_launch."""
+    return bool(extension().dependent_launch_enabled())
+
+
+def dependent_launch_active() -> bool:
+    """Whether qgemm's kernels launch with PDL on the current device now: the switch is on
+    and the build's binary for the device was compiled for sm_90+."""
+    require_cuda("dependent_launch_active")
+    return bool(extension().dependent_launch_active())
+
+
 def current_stream() -> int:
     """The raw cudaStream_t of torch's current stream, read at call time (CUDA graphs)."""
     return torch.cuda.current_stream().cuda_stream

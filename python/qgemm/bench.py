@@ -228,16 +228,34 @@ def _w8a8_methods(rows: bool = False):
             torch_int8(), torch_fp8()]
 
 
+def _without_pdl(method: "_Method") -> "_Method":
+    """The same method with qgemm's kernels launched the ordinary way (no programmatic
+    dependent launch), to measure what PDL buys in the same process. The switch is read at
+    launch time, so graph capture records ordinary launches."""
+    import qgemm
+
+    def call(x, w):
+        qgemm.set_dependent_launch(False)
+        try:
+            return method.call(x, w)
+        finally:
+            qgemm.set_dependent_launch(True)
+    return _Method(method.name + "_nopdl", method.dtype, method.bytes_per_weight, method.build, call,
+                   method.max_m, method.min_m)
+
+
 def _short(dtype):
     return {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
 
-def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False):
+def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False, pdl_ab=False):
     torch.manual_seed(0)
     results = []
     methods = (_methods() + (_path_methods() if paths else []) + (_w8a8_methods() if w8a8 else [])
                + (_w8a8_methods(rows=True) if w8a8_rows else []))
     methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
+    if pdl_ab:
+        methods += [_without_pdl(m) for m in methods if m.name.startswith("qgemm_")]
     for model in models:
         layers = LAYERS[model]
         for method in methods:
@@ -388,6 +406,8 @@ def main(argv=None) -> int:
                         help="also time the fused kernel and dequantize + GEMM at every M")
     parser.add_argument("--w8a8-rows", action="store_true",
                         help="also time every row of the W8A8 dispatch table (GEMM alone), forced")
+    parser.add_argument("--pdl-ab", action="store_true",
+                        help="also time each qgemm method with programmatic dependent launch off")
     args = parser.parse_args(argv)
 
     if args.plot:
@@ -401,9 +421,11 @@ def main(argv=None) -> int:
         print(f"qgemm.bench: nothing to measure here: {avail.reason}")
         return 0
     repack = repack_7b() if args.repack else None
-    results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows)
+    results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows,
+                  pdl_ab=args.pdl_ab)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
-                  commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack)
+                  commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack,
+                  dependent_launch=qgemm.dependent_launch_active())
     out = Path(args.out)
     out.write_text(json.dumps(record, indent=1))
     if not results:

@@ -85,6 +85,9 @@ PYBIND11_MODULE(_C, m) {
                                  ptr<const void>(zeros), zero, N, K, group_size, ptr<void>(out), ldo, stream);
   });
   bind_scaled_mm(m);
+  m.def("set_dependent_launch", &set_dependent_launch);
+  m.def("dependent_launch_enabled", &dependent_launch_enabled);
+  m.def("dependent_launch_active", &dependent_launch_active);
   m.def("wna16_workspace_bytes", &wna16_workspace_bytes);
   m.def("wna16_plan", &wna16_plan_string);
   m.def("wna16_gemm", [](int dtype, int kind, int tiling, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,

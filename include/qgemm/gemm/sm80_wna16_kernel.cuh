@@ -5,7 +5,8 @@
 // (M, N, K-in-CTA); the in-CTA K partials are summed through shared memory. With split-K
 // (grid.y = splits > 1) each CTA writes fp32 partials [split, M, N] to the workspace and
 // wna16_splitk_reduce_kernel sums them in split order (deterministic), adds the bias and
-// casts; otherwise the bias add and cast happen here. Per-channel scales (one group) are
+// casts; otherwise the bias add and cast happen here. Launched with programmatic dependent
+// launch on sm_90 (dependent_launch.cuh): nothing is read or written before the wait. Per-channel scales (one group) are
 // applied here too, to the fp32 sums, before either, in the configs that take them out of
 // the mainloop (ML::scales_in_epilogue). N needs only N % 64 == 0: the last
 // N tile may be partial (zero-filled loads past N, no stores there).
@@ -74,6 +75,12 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::TH
   const int kb = int((int64_t(args.k_iters) * split) / args.splits);
   const int ke = int((int64_t(args.k_iters) * (split + 1)) / args.splits);
   const int n_iters = ke - kb;
+
+  // Launched with PDL (dependent_launch.cuh): warm L2 with the first stages' weights while
+  // the kernel before finishes, then wait for it before touching memory.
+  ML::prefetch_l2(a, n0, kb, n_iters < STAGES - 1 ? n_iters : STAGES - 1, tid);
+  pdl::wait_for_prior_grids();
+  pdl::launch_dependents();
 
   typename ML::Acc acc;
 #pragma unroll

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cuda_runtime.h>
 
+#include "qgemm/dependent_launch.cuh"
 #include "qgemm/numeric/int_to_float.cuh"
 #include "qgemm/status.hpp"
 
@@ -17,6 +18,8 @@ __global__ void __launch_bounds__(256) wna16_splitk_reduce_kernel(const float* _
                                                                   const T* __restrict__ bias, T* __restrict__ out,
                                                                   int64_t ldo, int M, int N, int splits) {
   using P = numeric::Pair<T>;
+  pdl::wait_for_prior_grids();  // the partials come from the kernel just before
+  pdl::launch_dependents();
   const int64_t quads = int64_t(M) * (N / 4);
   const int64_t slice = int64_t(M) * N;
   for (int64_t q = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; q < quads; q += int64_t(gridDim.x) * blockDim.x) {
@@ -37,8 +40,8 @@ __global__ void __launch_bounds__(256) wna16_splitk_reduce_kernel(const float* _
   }
 }
 
-// Launches the reduction (at most 8 CTAs per SM, grid-stride) through cudaLaunchKernel, so
-// the status is this launch's own.
+// Launches the reduction (at most 8 CTAs per SM, grid-stride), with PDL where the device has
+// it; the status is this launch's own.
 template <typename T>
 Status launch_splitk_reduce(const float* partials, const T* bias, T* out, int64_t ldo, int M, int N, int splits,
                             int num_sms, cudaStream_t stream) {
@@ -47,7 +50,7 @@ Status launch_splitk_reduce(const float* partials, const T* bias, T* out, int64_
   const int64_t cap = int64_t(num_sms) * 8;
   if (blocks > cap) blocks = cap;
   void* rargs[] = {&partials, &bias, &out, &ldo, &M, &N, &splits};
-  if (cudaLaunchKernel(wna16_splitk_reduce_kernel<T>, dim3(unsigned(blocks)), dim3(256), rargs, size_t(0), stream) !=
+  if (pdl::launch<wna16_splitk_reduce_kernel<T>>(dim3(unsigned(blocks)), dim3(256), rargs, size_t(0), stream) !=
       cudaSuccess)
     return Status::kCudaError;
   return Status::kSuccess;

@@ -60,10 +60,11 @@ inline Status wna16_set_smem_once(Fn fn, int bytes, std::atomic<uint64_t>& done)
   return Status::kSuccess;
 }
 
-// Launches go through cudaLaunchKernel so the status is this launch's own: a non-sticky
-// error left pending by an earlier, unrelated launch (which cudaPeekAtLastError would
-// return, on every later call, since it never clears it) isn't reported as ours. A failed
-// launch still records its error for cudaGetLastError(), as status.hpp promises.
+// Launches go through cudaLaunchKernelExC (pdl::launch: programmatic dependent launch where
+// the device and the kernel's binary have it) so the status is this launch's own: a
+// non-sticky error left pending by an earlier, unrelated launch (which cudaPeekAtLastError
+// would return, on every later call, since it never clears it) isn't reported as ours. A
+// failed launch still records its error for cudaGetLastError(), as status.hpp promises.
 template <typename T, WeightKind kKind, int kCfg, WeightTiling kTiling>
 Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t stream) {
   using ML = sm80::Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>;
@@ -76,7 +77,8 @@ Status wna16_run(const sm80::Wna16KernelArgs& args, int num_sms, cudaStream_t st
   const dim3 grid(unsigned(args.m_tiles * args.n_tiles), unsigned(args.splits));
   {
     void* kargs[] = {const_cast<sm80::Wna16KernelArgs*>(&args)};
-    if (cudaLaunchKernel(kernel, grid, dim3(ML::THREADS), kargs, size_t(ML::SMEM_BYTES), stream) != cudaSuccess)
+    if (pdl::launch<sm80::sm80_wna16_gemm_kernel<T, kKind, kCfg, kTiling>>(grid, dim3(ML::THREADS), kargs,
+                                                                          size_t(ML::SMEM_BYTES), stream) != cudaSuccess)
       return Status::kCudaError;
   }
 

@@ -70,6 +70,8 @@ __device__ __forceinline__ void rms_normalize(const FusedAddRmsNormQuantArgs& a,
 template <class T, QuantKind kKind, int kVpt>
 __global__ void __launch_bounds__(kVpt > 0 ? 512 : 1024) fused_add_rmsnorm_quant_kernel(FusedAddRmsNormQuantArgs a) {
   static_assert(kKind != QuantKind::kInt8Asymmetric, "the fused kernel quantizes symmetrically");
+  pdl::wait_for_prior_grids();  // x and the residual may come from the kernel before
+  pdl::launch_dependents();
   const float ub = kKind == QuantKind::kFp8E4m3 && a.scale_ub ? *a.scale_ub : a.scale_ub_value;
   const int nchunks = (a.K + kChunk - 1) / kChunk;
   for (int64_t r = first_row(); r < a.M; r += row_step()) {

@@ -31,6 +31,8 @@ struct PerTensorArgs {
 template <class T, QuantKind kKind>
 __global__ void __launch_bounds__(1024) per_tensor_quant_kernel(PerTensorArgs a) {
   static_assert(kKind != QuantKind::kInt8Asymmetric, "static quantization is symmetric");
+  pdl::wait_for_prior_grids();  // x (and the scale) may come from the kernel before
+  pdl::launch_dependents();
   const RowScale rs{*a.scale, 0.0f, 0};  // y unused: true division by the caller's s
   const int nchunks = (a.K + kChunk - 1) / kChunk;
   for (int64_t r = first_row(); r < a.M; r += row_step()) {

@@ -66,6 +66,8 @@ __device__ __forceinline__ void quantize_row(Row& row, int64_t r, uint8_t* q, fl
 // per thread fit in 64 registers: two CTAs of 512 threads per SM.
 template <class T, QuantKind kKind, int kVpt>
 __global__ void __launch_bounds__(kVpt > 0 ? 512 : 1024, kVpt == 1 || kVpt == 2 ? 2 : 1) per_token_quant_kernel(PerTokenArgs a) {
+  pdl::wait_for_prior_grids();  // x (and the scale) may come from the kernel before
+  pdl::launch_dependents();
   const float ub = kKind == QuantKind::kFp8E4m3 && a.scale_ub ? *a.scale_ub : a.scale_ub_value;
   const int nchunks = (a.K + kChunk - 1) / kChunk;
   for (int64_t r = first_row(); r < a.M; r += row_step()) {

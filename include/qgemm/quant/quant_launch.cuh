@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cuda_runtime.h>
 
+#include "qgemm/dependent_launch.cuh"
 #include "qgemm/quant/fused_add_rmsnorm_quant.cuh"
 #include "qgemm/quant/per_tensor_quant.cuh"
 #include "qgemm/quant/per_token_quant.cuh"
@@ -49,58 +50,56 @@ inline bool quant_rows_vec(const void* x, int64_t ldx, const void* q, int64_t ld
   return K % 8 == 0 && ldx % 8 == 0 && ldq % 8 == 0 && quant_aligned(x, 16) && quant_aligned(q, 8);
 }
 
-// Through cudaLaunchKernel so the status is this launch's own (see wna16_launch.cuh).
-template <class Args>
-inline Status quant_launch(const void* kernel, const QuantPlan& p, int64_t M, Args args, cudaStream_t stream) {
+// Through pdl::launch (programmatic dependent launch where the device and the kernel's binary
+// have it; the kernels wait for the kernel before them first) so the status is this
+// launch's own (see wna16_launch.cuh).
+template <auto Kernel, class Args>
+inline Status quant_launch(const QuantPlan& p, int64_t M, Args args, cudaStream_t stream) {
   const dim3 grid(unsigned(quant_grid(p, M))), block(unsigned(p.threads_per_row), unsigned(p.rows_per_cta));
   void* kargs[] = {&args};
-  return cudaLaunchKernel(kernel, grid, block, kargs, size_t(0), stream) == cudaSuccess ? Status::kSuccess
-                                                                                         : Status::kCudaError;
+  return pdl::launch<Kernel>(grid, block, kargs, size_t(0), stream) == cudaSuccess ? Status::kSuccess
+                                                                                    : Status::kCudaError;
 }
 
-// The kernel instance for a plan's chunks per thread (1, 2, 4, or 0: streamed).
-#define QGEMM_QUANT_BY_VPT(KERNEL, T, KIND, VPT)                           \
-  ((VPT) == 1   ? reinterpret_cast<const void*>(KERNEL<T, KIND, 1>)       \
-   : (VPT) == 2 ? reinterpret_cast<const void*>(KERNEL<T, KIND, 2>)       \
-   : (VPT) == 4 ? reinterpret_cast<const void*>(KERNEL<T, KIND, 4>)       \
-                : reinterpret_cast<const void*>(KERNEL<T, KIND, 0>))
+// Launches the kernel instance for a plan's chunks per thread (1, 2, 4, or 0: streamed).
+#define QGEMM_QUANT_LAUNCH_BY_VPT(KERNEL, T, KIND, P, A, STREAM)                     \
+  ((P).vpt == 1   ? quant_launch<KERNEL<T, KIND, 1>>(P, (A).M, A, STREAM)           \
+   : (P).vpt == 2 ? quant_launch<KERNEL<T, KIND, 2>>(P, (A).M, A, STREAM)           \
+   : (P).vpt == 4 ? quant_launch<KERNEL<T, KIND, 4>>(P, (A).M, A, STREAM)           \
+                  : quant_launch<KERNEL<T, KIND, 0>>(P, (A).M, A, STREAM))
 
 template <class T>
 Status per_token_quant_t(const quant::PerTokenArgs& a, QuantKind kind, cudaStream_t stream) {
   const QuantPlan p = quant_plan(a.K);
-  const void* k = nullptr;
   switch (kind) {
     case QuantKind::kInt8Symmetric:
-      k = QGEMM_QUANT_BY_VPT(quant::per_token_quant_kernel, T, QuantKind::kInt8Symmetric, p.vpt);
-      break;
+      return QGEMM_QUANT_LAUNCH_BY_VPT(quant::per_token_quant_kernel, T, QuantKind::kInt8Symmetric, p, a, stream);
     case QuantKind::kInt8Asymmetric:
-      k = QGEMM_QUANT_BY_VPT(quant::per_token_quant_kernel, T, QuantKind::kInt8Asymmetric, p.vpt);
-      break;
+      return QGEMM_QUANT_LAUNCH_BY_VPT(quant::per_token_quant_kernel, T, QuantKind::kInt8Asymmetric, p, a, stream);
     case QuantKind::kFp8E4m3:
-      k = QGEMM_QUANT_BY_VPT(quant::per_token_quant_kernel, T, QuantKind::kFp8E4m3, p.vpt);
-      break;
+      return QGEMM_QUANT_LAUNCH_BY_VPT(quant::per_token_quant_kernel, T, QuantKind::kFp8E4m3, p, a, stream);
   }
-  return quant_launch(k, p, a.M, a, stream);
+  return Status::kInvalidArgument;
 }
 
 template <class T>
 Status per_tensor_quant_t(const quant::PerTensorArgs& a, QuantKind kind, cudaStream_t stream) {
-  const void* k = kind == QuantKind::kFp8E4m3
-                      ? reinterpret_cast<const void*>(quant::per_tensor_quant_kernel<T, QuantKind::kFp8E4m3>)
-                      : reinterpret_cast<const void*>(quant::per_tensor_quant_kernel<T, QuantKind::kInt8Symmetric>);
-  return quant_launch(k, quant_plan(a.K), a.M, a, stream);
+  const QuantPlan p = quant_plan(a.K);
+  return kind == QuantKind::kFp8E4m3
+             ? quant_launch<quant::per_tensor_quant_kernel<T, QuantKind::kFp8E4m3>>(p, a.M, a, stream)
+             : quant_launch<quant::per_tensor_quant_kernel<T, QuantKind::kInt8Symmetric>>(p, a.M, a, stream);
 }
 
 template <class T>
 Status fused_add_rmsnorm_quant_t(const quant::FusedAddRmsNormQuantArgs& a, QuantKind kind, cudaStream_t stream) {
   const QuantPlan p = quant_plan(a.K);
-  const void* k = kind == QuantKind::kFp8E4m3
-                      ? QGEMM_QUANT_BY_VPT(quant::fused_add_rmsnorm_quant_kernel, T, QuantKind::kFp8E4m3, p.vpt)
-                      : QGEMM_QUANT_BY_VPT(quant::fused_add_rmsnorm_quant_kernel, T, QuantKind::kInt8Symmetric, p.vpt);
-  return quant_launch(k, p, a.M, a, stream);
+  return kind == QuantKind::kFp8E4m3
+             ? QGEMM_QUANT_LAUNCH_BY_VPT(quant::fused_add_rmsnorm_quant_kernel, T, QuantKind::kFp8E4m3, p, a, stream)
+             : QGEMM_QUANT_LAUNCH_BY_VPT(quant::fused_add_rmsnorm_quant_kernel, T, QuantKind::kInt8Symmetric, p, a,
+                                         stream);
 }
 
-#undef QGEMM_QUANT_BY_VPT
+#undef QGEMM_QUANT_LAUNCH_BY_VPT
 
 // fp8 bound: a device pointer, or a value that is positive (+inf: none); NaN refused.
 inline bool scale_ub_ok(const float* ptr, float value) { return ptr || value > 0.0f; }

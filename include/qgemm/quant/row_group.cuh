@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cuda_runtime.h>
 
+#include "qgemm/dependent_launch.cuh"
 #include "qgemm/quant/quant_math.cuh"
 
 namespace qgemm::quant {

@@ -5,13 +5,11 @@
 // it start early with griddepcontrol.launch_dependents (else at its exit).
 //
 // What it buys: the launch, the CTA rasterization and a kernel's set-up overlap the tail of
-// the kernel before; the weight-only GEMMs also warm L2 with their first weight tiles there
-// (prefetch_l2: a hint that moves no data into the SM, so it cannot observe a stale value
-// whoever wrote the weights). At decode sizes a layer is 10-100 us and each kernel boundary
-// costs a few us.
+// the kernel before. At decode sizes a layer is 10-100 us and each kernel boundary costs a
+// few us (H100, 70B block: README, Performance).
 //
 // Rules kept by every qgemm kernel launched this way:
-//   - no global load or store before wait_for_prior_grids() (L2 prefetches excepted);
+//   - no global load or store before wait_for_prior_grids();
 //   - launch_dependents() once the kernel's own inputs are in flight; a dependent kernel
 //     still waits for this one to complete before it touches memory (its own wait).
 // A kernel compiled for an arch below sm_90 (e.g. an sm_80 build JIT-compiled from PTX on an
@@ -44,14 +42,6 @@ __device__ __forceinline__ void wait_for_prior_grids() {
 __device__ __forceinline__ void launch_dependents() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-#endif
-}
-
-// Warms L2 with `bytes` (a multiple of 16, 16-byte aligned) at `p`: a hint, no data moves to
-// the SM, safe before wait_for_prior_grids(). Below sm_90: nothing.
-__device__ __forceinline__ void prefetch_l2(const void* p, uint32_t bytes) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bytes) : "memory");
 #endif
 }
 

@@ -76,9 +76,10 @@ __global__ void __launch_bounds__(Sm80Wna16Mainloop<T, kKind, kCfg, kTiling>::TH
   const int ke = int((int64_t(args.k_iters) * (split + 1)) / args.splits);
   const int n_iters = ke - kb;
 
-  // Launched with PDL (dependent_launch.cuh): warm L2 with the first stages' weights while
-  // the kernel before finishes, then wait for it before touching memory.
-  ML::prefetch_l2(a, n0, kb, n_iters < STAGES - 1 ? n_iters : STAGES - 1, tid);
+  // Launched with PDL (dependent_launch.cuh): wait for the kernel before, then let the next
+  // one launch. (Measured on H100, benchmarks/results/pdl_variants_h100_4e69f69.txt: an L2
+  // prefetch of the first weight stages before the wait gained nothing; a trigger after the
+  // mainloop instead of here cost the 70B block 16-35 us at M = 1-16.)
   pdl::wait_for_prior_grids();
   pdl::launch_dependents();
 

@@ -32,7 +32,6 @@
 #include <cute/arch/copy_sm80.hpp>
 #include <cute/arch/mma_sm80.hpp>
 
-#include "qgemm/dependent_launch.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
 #include "qgemm/layout/int4_fragment.hpp"
 #include "qgemm/layout/int4_k64.hpp"
@@ -185,32 +184,6 @@ struct Sm80Wna16Mainloop {
         }
       }
     }
-  }
-
-  // L2 prefetch of what load_stage reads first from the weights, scales and zeros (rows of
-  // k-iterations [kb, kb + count)), issued before the kernel waits on the one before it
-  // (dependent_launch.cuh): the first stages then come from L2. One bulk prefetch per
-  // contiguous row segment: threads [0, 32) weight rows, [32, 64) scale rows, [64, 96) zero
-  // rows. The epilogue's per-channel scales are left to their own load.
-  __device__ __forceinline__ static void prefetch_l2(const Wna16MainloopArgs& a, int n0, int kb, int count,
-                                                     int tid) {
-    constexpr int ROWS = BK / TILE_K;  // contiguous weight rows per k-iteration
-    static_assert((STAGES - 1) * ROWS <= 32 && (STAGES - 1) * SROWS <= 32 && THREADS >= 96, "");
-    const int cols = a.N - n0 >= BN ? BN : a.N - n0;  // a multiple of 64
-    if (tid < 32) {
-      if (tid < count * ROWS) {
-        const int64_t row = int64_t(kb) * ROWS + tid;
-        const uint32_t row_stride = uint32_t(a.N / 64) * TILE_BYTES;
-        pdl::prefetch_l2(a.w + row * row_stride + int64_t(n0 / 64) * TILE_BYTES, uint32_t(cols / 64) * TILE_BYTES);
-      }
-      return;
-    }
-    const bool zeros = tid >= 64;
-    if (tid >= 96 || (zeros && !kHasZeros) || (!zeros && scales_in_epilogue(a))) return;
-    const int g0 = (kb * BK) >> a.group_shift, g1 = ((kb + count) * BK - 1) >> a.group_shift;
-    const int g = g0 + (tid & 31);
-    if (g <= g1)
-      pdl::prefetch_l2((zeros ? a.zeros : a.scales) + (int64_t(g) * a.N + n0) * 2, uint32_t(cols) * 2);
   }
 
   // ---------------------------------------------------------------------------------

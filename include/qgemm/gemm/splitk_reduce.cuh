@@ -18,8 +18,8 @@ __global__ void __launch_bounds__(256) wna16_splitk_reduce_kernel(const float* _
                                                                   const T* __restrict__ bias, T* __restrict__ out,
                                                                   int64_t ldo, int M, int N, int splits) {
   using P = numeric::Pair<T>;
-  pdl::wait_for_prior_grids();  // the partials come from the kernel just before
-  pdl::launch_dependents();
+  pdl::wait_for_prior_grids();  // a no-op as launched (below); there for PDL launches
+  pdl::launch_dependents();      // the next GEMM may launch while this sum runs
   const int64_t quads = int64_t(M) * (N / 4);
   const int64_t slice = int64_t(M) * N;
   for (int64_t q = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; q < quads; q += int64_t(gridDim.x) * blockDim.x) {
@@ -40,8 +40,11 @@ __global__ void __launch_bounds__(256) wna16_splitk_reduce_kernel(const float* _
   }
 }
 
-// Launches the reduction (at most 8 CTAs per SM, grid-stride), with PDL where the device has
-// it; the status is this launch's own.
+// Launches the reduction (at most 8 CTAs per SM, grid-stride) through cudaLaunchKernel, so
+// the status is this launch's own. The ordinary way, not with PDL: on H100 its CTAs,
+// resident early and waiting while the GEMM's last CTAs ran, made the 70B block 7-21 us
+// slower at M = 16 (benchmarks/results/pdl_variants_h100_4e69f69.txt); its early trigger
+// still lets the next (PDL-launched) GEMM start during the sum.
 template <typename T>
 Status launch_splitk_reduce(const float* partials, const T* bias, T* out, int64_t ldo, int M, int N, int splits,
                             int num_sms, cudaStream_t stream) {
@@ -50,7 +53,7 @@ Status launch_splitk_reduce(const float* partials, const T* bias, T* out, int64_
   const int64_t cap = int64_t(num_sms) * 8;
   if (blocks > cap) blocks = cap;
   void* rargs[] = {&partials, &bias, &out, &ldo, &M, &N, &splits};
-  if (pdl::launch<wna16_splitk_reduce_kernel<T>>(dim3(unsigned(blocks)), dim3(256), rargs, size_t(0), stream) !=
+  if (cudaLaunchKernel(wna16_splitk_reduce_kernel<T>, dim3(unsigned(blocks)), dim3(256), rargs, size_t(0), stream) !=
       cudaSuccess)
     return Status::kCudaError;
   return Status::kSuccess;

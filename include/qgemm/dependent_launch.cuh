@@ -10,8 +10,11 @@
 //
 // Rules kept by every qgemm kernel launched this way:
 //   - no global load or store before wait_for_prior_grids();
-//   - launch_dependents() once the kernel's own inputs are in flight; a dependent kernel
-//     still waits for this one to complete before it touches memory (its own wait).
+//   - launch_dependents() right after that wait (a later trigger measured slower); a
+//     dependent kernel still waits for this one to complete before it touches memory.
+// Which launches use it is measured, not assumed (README, Weight-only GEMM): the sm80
+// weight-only GEMM and the activation quantizers do; the split-K reduce and the CUTLASS
+// sm90a kernels launch the ordinary way.
 // A kernel compiled for an arch below sm_90 (e.g. an sm_80 build JIT-compiled from PTX on an
 // H100) has neither instruction, so it is launched the ordinary way
 // (kernel_waits_on_prior_grids).

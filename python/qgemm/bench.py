@@ -235,11 +235,12 @@ def _without_pdl(method: "_Method") -> "_Method":
     import qgemm
 
     def call(x, w):
+        before = qgemm.dependent_launch_enabled()  # QGEMM_PDL=0 runs stay off afterwards
         qgemm.set_dependent_launch(False)
         try:
             return method.call(x, w)
         finally:
-            qgemm.set_dependent_launch(True)
+            qgemm.set_dependent_launch(before)
     return _Method(method.name + "_nopdl", method.dtype, method.bytes_per_weight, method.build, call,
                    method.max_m, method.min_m)
 

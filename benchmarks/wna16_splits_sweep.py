@@ -1,7 +1,10 @@
-"""Per-layer time of the sm80 weight-only kernel at each forced split-K factor (ops.SM80_SPLITS),
-beside the dispatch's own choice, to set the split model of wna16_dispatch.hpp by measurement.
+"""Per-layer time of a weight-only kernel at each forced split-K factor, beside its own
+choice, to set the split models by measurement: the sm80 kernel (ops.SM80_SPLITS,
+wna16_dispatch.hpp) or, with --path decode, the k64 decode kernel (ops.DECODE_SPLITS,
+k64_decode_launch.cuh; k64 formats, M <= 16).
 
-    python benchmarks/wna16_splits_sweep.py [--m 1 16] [--scheme int4] [--format int4_k64] [--out x.json]
+    python benchmarks/wna16_splits_sweep.py [--m 1 16] [--scheme int4] [--format int4_k64]
+                                            [--path fused|decode] [--out x.json]
 
 Same timing as `python -m qgemm.bench` (CUDA graphs, weights rotated beyond L2). Prints one
 row per (layer, M): the table's plan and time, each forced factor's time, and the floor
@@ -29,6 +32,7 @@ def main():
     p.add_argument("--format", default=None)
     p.add_argument("--dtype", default="fp16", choices=["fp16", "bf16"])
     p.add_argument("--splits", nargs="+", type=int, default=[1, 2, 3, 4, 5, 6, 8])
+    p.add_argument("--path", default="fused", choices=["fused", "decode"])
     p.add_argument("--out", default=None)
     a = p.parse_args()
     dtype = torch.float16 if a.dtype == "fp16" else torch.bfloat16
@@ -38,7 +42,10 @@ def main():
     sms = _ext.num_sms(torch.device("cuda"))
     kind = {"int4": 0, "uint4": 1, "int8": 2}[a.scheme]
     rows = []
-    ops.FORCE_PATH = "fused"
+    ops.FORCE_PATH = a.path
+    split_attr = "SM80_SPLITS" if a.path == "fused" else "DECODE_SPLITS"
+    plan = (_ext.extension().wna16_plan if a.path == "fused"
+            else lambda m, n, k, sms, kind: _ext.extension().wna16_decode_plan(kind, m, n, k, sms))
     for lname, n, k in LAYERS[a.model]:
         w = (torch.randn(n, k, device="cuda") * 0.02).to(dtype)
         qw0 = qgemm.quantize(w, a.scheme, a.group, scale_dtype=dtype)
@@ -51,13 +58,13 @@ def main():
         for m in a.m:
             x = torch.randn(m, k, device="cuda").to(dtype)
             row = dict(layer=lname, n=n, k=k, m=m, floor_us=nbytes / PEAK_BYTES_PER_US,
-                       plan=_ext.extension().wna16_plan(m, n, k, sms, kind), forced={})
-            ops.SM80_SPLITS = None
+                       plan=plan(m, n, k, sms, kind), forced={})
+            setattr(ops, split_attr, None)
             row["table_us"] = _time_us(lambda i: qgemm.linear(x, weights[i % copies]))
             for s in a.splits:
-                ops.SM80_SPLITS = s
+                setattr(ops, split_attr, s)
                 row["forced"][s] = _time_us(lambda i: qgemm.linear(x, weights[i % copies]))
-            ops.SM80_SPLITS = None
+            setattr(ops, split_attr, None)
             rows.append(row)
             forced = " ".join(f"s{s}={t:.1f}" for s, t in row["forced"].items())
             print(f"{lname:8} M={m:<3} floor {row['floor_us']:6.1f}  table {row['table_us']:6.1f} ({row['plan']})  "

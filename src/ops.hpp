@@ -62,6 +62,15 @@ int wna16_gemm_cuda(int dtype, int kind, int tiling, const void* x, int64_t ldx,
                     int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                     size_t workspace_bytes, int num_sms, int splits, uintptr_t stream);
 
+// k64 decode GEMM (include/qgemm/gemm/k64_decode_launch.cuh): M <= 16 on int4_k64 /
+// int8_k64 weights, sm_80+. Same arguments as wna16_gemm_cuda without the tiling (k64).
+size_t wna16_decode_workspace_bytes(int M, int N, int K, int num_sms);
+std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms);
+int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w, const void* scales,
+                           const void* zeros, const void* bias, void* out, int64_t ldo, int M, int N, int K,
+                           int group_size, void* workspace, size_t workspace_bytes, int num_sms, int splits,
+                           uintptr_t stream);
+
 // sm90a W4A16 GEMM on int4_k64 weights (include/qgemm/gemm/sm90_wna16_launch.cuh).
 // config: a row of kWna16Sm90Configs or -1 (chosen by M). Returns kUnsupported (2) where
 // the build has no 90a kernels or the device is not sm_90.

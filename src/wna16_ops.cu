@@ -5,6 +5,8 @@
 
 #include "ops.hpp"
 #include "qgemm/gemm/wna16_launch.cuh"
+#define QGEMM_K64_DECODE_EXTERN_TEMPLATES
+#include "qgemm/gemm/k64_decode_launch.cuh"
 
 namespace qgemm::ops {
 
@@ -29,6 +31,28 @@ int wna16_gemm_cuda(int dtype, int kind, int tiling, const void* x, int64_t ldx,
   p.tiling = WeightTiling(tiling);
   p.splits = splits;
   return int(qgemm::wna16_gemm(p, reinterpret_cast<cudaStream_t>(stream)));
+}
+
+size_t wna16_decode_workspace_bytes(int M, int N, int K, int num_sms) {
+  return qgemm::k64_decode_workspace_bytes(M, N, K, num_sms);
+}
+
+std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms) {
+  if (M <= 0 || M > kK64DecodeMaxM || N % 64 != 0 || K % 64 != 0 || num_sms <= 0) return "unsupported";
+  const K64DecodePlan p = k64_decode_plan(WeightKind(kind), M, N, K, num_sms);
+  return "k64 decode tok_blocks=" + std::to_string(p.tok_blocks) + " splits=" + std::to_string(p.splits) +
+         " ctas=" + std::to_string(p.col_ctas * p.splits);
+}
+
+int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w, const void* scales,
+                           const void* zeros, const void* bias, void* out, int64_t ldo, int M, int N, int K,
+                           int group_size, void* workspace, size_t workspace_bytes, int num_sms, int splits,
+                           uintptr_t stream) {
+  WnA16Params p = make_wna16_params(dtype, kind, x, ldx, w, scales, zeros, bias, out, ldo, M, N, K, group_size,
+                                    workspace, workspace_bytes, num_sms);
+  p.tiling = WeightTiling::kK64;
+  p.splits = splits;
+  return int(qgemm::wna16_k64_decode_gemm(p, reinterpret_cast<cudaStream_t>(stream)));
 }
 
 #if !defined(QGEMM_WITH_SM90A)

@@ -101,6 +101,25 @@ def wna16_k64_sweep() -> int:
     return bad
 
 
+def wna16_decode_sweep() -> int:
+    """The k64 decode kernel (any GPU): one and two token blocks (M = 1, 9, 16), int4 / uint4
+    / int8, g 64 / 128 / K, split-K and one split, an odd n64 column count (the last CTA's
+    second column past N at M > 8), bias."""
+    from qgemm import ops
+
+    bad = 0
+    ops.FORCE_PATH = "decode"
+    try:
+        cases = [("int4", "int", 128), ("uint4", "float", 64), ("int8", "int", -1)]
+        for dtype in (torch.float16, torch.bfloat16):
+            for scheme, zp, group in cases:
+                for n, k in ((192, 2048), (320, 256)):
+                    bad += _k64_linear_checks("decode", dtype, scheme, zp, group, n, k, (1, 9, 16))
+    finally:
+        ops.FORCE_PATH = None
+    return bad
+
+
 def scaled_mm_sweep() -> int:
     """Every W8A8 family and table row once, int8 (with azp) and fp8, tails in M and N."""
     from qgemm import w8a8
@@ -170,7 +189,8 @@ def activation_quant_sweep() -> int:
     return bad
 
 
-SWEEPS = {"wna16": wna16_sweep, "wna16_k64": wna16_k64_sweep, "wna16_sm90": wna16_sm90_sweep,
+SWEEPS = {"wna16": wna16_sweep, "wna16_k64": wna16_k64_sweep, "wna16_decode": wna16_decode_sweep,
+          "wna16_sm90": wna16_sm90_sweep,
           "scaled_mm": scaled_mm_sweep, "quant": activation_quant_sweep}
 
 

@@ -98,6 +98,7 @@ def test_dispatch_of_k64_weights(monkeypatch):
     monkeypatch.setattr(ops, "DENSE_MIN_M", {})
     monkeypatch.setattr(ops, "DENSE_MIN_M_DEFAULT", 1024)
     monkeypatch.setattr(ops, "K64_FUSED_MAX_M", 16)
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M", None)  # the decode kernel's routing: test_wna16_k64_decode_gpu.py
     monkeypatch.setattr(_ext, "runs_sm90a", lambda device: True)
     assert [ops._choose_path("linear", pw, m) for m in (1, 16, 17, 4096)] == ["fused", "fused", "sm90", "sm90"]
     assert [ops._choose_path("linear", frag, m) for m in (16, 17, 1024)] == ["fused", "fused", "dense"]
@@ -108,7 +109,7 @@ def test_dispatch_of_k64_weights(monkeypatch):
     monkeypatch.setattr(ops, "FORCE_PATH", "sm90")
     with pytest.raises(ValueError, match="w.format"):
         qgemm.linear(torch.randn(1, k, device="cuda", dtype=dtype), frag)
-    monkeypatch.setattr(ops, "FORCE_PATH", "decode")
+    monkeypatch.setattr(ops, "FORCE_PATH", "bogus")
     with pytest.raises(ValueError, match="FORCE_PATH"):
         qgemm.linear(torch.randn(1, k, device="cuda", dtype=dtype), pw)
 

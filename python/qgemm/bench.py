@@ -126,13 +126,22 @@ def _path_methods():
     weights = (("int4", 128, torch.float16), ("uint4", 128, torch.bfloat16), ("int8", -1, torch.float16))
     methods = [_ours(s, g, dt, path) for path in ("fused", "dense") for s, g, dt in weights if s != "uint4"]
     methods += [_ours(s, g, dt, "fused", k64=True) for s, g, dt in weights]
+    methods += [_ours(s, g, dt, "decode", k64=True, max_m=16) for s, g, dt in weights]
     if ops.sm90_table_rows() and torch.cuda.get_device_capability() == (9, 0):
         rows = range(ops.sm90_table_rows())
         methods += [_ours(s, g, dt, "sm90", row) for row in [None, *rows] for s, g, dt in weights]
     return methods
 
 
-def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False):
+def _decode_ab_methods():
+    """The default weights on the k64 format with the sm80 kernel forced at M <= 16 (the
+    decode path before the k64 decode kernel), beside the default methods."""
+    weights = (("int4", 128, torch.float16), ("int4", 128, torch.bfloat16), ("uint4", 128, torch.float16),
+               ("int8", -1, torch.float16), ("int8", -1, torch.bfloat16))
+    return [_ours(s, g, dt, "fused", k64=True, max_m=16) for s, g, dt in weights]
+
+
+def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 30):
     import qgemm
     from qgemm import ops
     from qgemm.packed import fragment_format, k64_format
@@ -152,7 +161,7 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False):
             ops.FORCE_PATH = ops.SM90_CONFIG = None
     suffix = (f"_{path}" if path else "") + ("_k64" if k64 else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
-                   dtype, bits / 8 + extra, build, call)
+                   dtype, bits / 8 + extra, build, call, max_m=max_m)
 
 
 def _w8a8_methods(rows: bool = False):
@@ -249,11 +258,12 @@ def _short(dtype):
     return {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
 
 
-def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False, pdl_ab=False):
+def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False, pdl_ab=False,
+        decode_ab=False):
     torch.manual_seed(0)
     results = []
-    methods = (_methods() + (_path_methods() if paths else []) + (_w8a8_methods() if w8a8 else [])
-               + (_w8a8_methods(rows=True) if w8a8_rows else []))
+    methods = (_methods() + (_decode_ab_methods() if decode_ab else []) + (_path_methods() if paths else [])
+               + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else []))
     methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
     if pdl_ab:
         methods += [_without_pdl(m) for m in methods if m.name.startswith("qgemm_")]
@@ -407,6 +417,9 @@ def main(argv=None) -> int:
                         help="also time the fused kernel and dequantize + GEMM at every M")
     parser.add_argument("--w8a8-rows", action="store_true",
                         help="also time every row of the W8A8 dispatch table (GEMM alone), forced")
+    parser.add_argument("--decode-ab", action="store_true",
+                        help="also time the default weights at M <= 16 on the sm80 kernel (k64 format, "
+                             "the decode path before the k64 decode kernel)")
     parser.add_argument("--pdl-ab", action="store_true",
                         help="also time each qgemm method with programmatic dependent launch off")
     args = parser.parse_args(argv)
@@ -423,7 +436,7 @@ def main(argv=None) -> int:
         return 0
     repack = repack_7b() if args.repack else None
     results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows,
-                  pdl_ab=args.pdl_ab)
+                  pdl_ab=args.pdl_ab, decode_ab=args.decode_ab)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack,
                   dependent_launch=qgemm.dependent_launch_active())

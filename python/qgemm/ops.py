@@ -44,10 +44,17 @@ def _new(shape, dtype, device) -> torch.Tensor:
 
 
 # Benchmarks and tests pin one path: None (the tables decide), "fused" (the sm80 mma.sync
-# kernel, which reads every format), "dense" (dequantize + torch GEMM) or "sm90" (the sm90a
-# wgmma kernel: k64 formats, sm_90 with a 90a build).
+# kernel, which reads every format), "dense" (dequantize + torch GEMM), "sm90" (the sm90a
+# wgmma kernel: k64 formats, sm_90 with a 90a build) or "decode" (the k64 decode kernel:
+# k64 formats, M <= 16).
 FORCE_PATH: Optional[str] = None
-PATHS = ("fused", "dense", "sm90")
+PATHS = ("fused", "dense", "sm90", "decode")
+# k64-format weights with at most this many rows run the decode kernel
+# (include/qgemm/gemm/k64_decode_kernel.cuh, any sm_80+ GPU); None: never. Its limit is 16.
+K64_DECODE_MAX_M: Optional[int] = 16
+DECODE_MAX_M_LIMIT = 16
+# Split-K factor of the decode kernel to force (benchmarks), or None (its plan's).
+DECODE_SPLITS: Optional[int] = None
 # Where the sm90a kernel runs, k64-format weights with at most this many rows go to the
 # sm80 kernel instead (None: never). At decode sizes the wgmma mainloop's per-k-tile round
 # trip bounds it (~500 cycles per k64 tile) and the mma.sync pipeline streams faster.
@@ -201,23 +208,61 @@ def _backward(ctx, grad):
     return (grad_x, None, None, None, grad_bias) + (None,) * (ctx.num_inputs - 5)
 
 
+@torch.library.custom_op("qgemm::wna16_decode_gemm", mutates_args=(), device_types="cuda")
+def wna16_decode_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
+                      zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
+                      kind: int, group_size: int, splits: int) -> torch.Tensor:
+    """out[M, N] = x[M, K] @ dequant(w)^T (+ bias) for M <= 16: the k64 decode kernel, w in
+    int4_k64 (int4 / uint4 kinds) or int8_k64 (int8), group size >= 64.
+    splits: a split-K factor to force, or 0 (the kernel's plan)."""
+    ext = _ext.extension()
+    m, k = x.shape
+    n = _n_of(w)
+    out = _new((m, n), x.dtype, x.device)
+    sms = _ext.num_sms(x.device)
+    ws = _new((max(ext.wna16_decode_workspace_bytes(m, n, k, sms), 4 * splits * m * n),), torch.uint8, x.device)
+    with _ext.launch_on(x):
+        status = ext.wna16_decode_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
+                                       scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
+                                       out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms, splits,
+                                       _ext.current_stream())
+    _ext.check_status("linear", status, "k64 decode kernel", M=m, N=n, K=k, group_size=group_size, kind=kind,
+                      dtype=x.dtype, ldx=x.stride(0))
+    return out
+
+
+@wna16_decode_gemm.register_fake
+def _(x, w, scales, zeros, bias, kind, group_size, splits):
+    return x.new_empty((x.shape[0], _n_of(w)))
+
+
 torch.library.register_autograd("qgemm::wna16_gemm", _backward, setup_context=_setup_context)
+torch.library.register_autograd("qgemm::wna16_decode_gemm", _backward, setup_context=_setup_context)
 torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_context=_setup_context)
 
 
 def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
-    """"sm90", "fused" or "dense" for m rows on w: FORCE_PATH if set, else the sm90a kernel
-    for k64 weights above K64_FUSED_MAX_M rows where it runs, else dense from DENSE_MIN_M
-    rows, else the sm80 kernel. Every path computes the same products."""
-    if SM80_SPLITS is not None and (type(SM80_SPLITS) is not int or SM80_SPLITS < 1):
-        fail(fn, "ops.SM80_SPLITS", SM80_SPLITS, "must be None or an int >= 1")
+    """"decode", "sm90", "fused" or "dense" for m rows on w: FORCE_PATH if set, else the
+    decode kernel for k64 weights up to K64_DECODE_MAX_M rows, the sm90a kernel for k64
+    weights above K64_FUSED_MAX_M rows where it runs, else dense from DENSE_MIN_M rows,
+    else the sm80 kernel. Every path computes the same products (to rounding)."""
+    for name, val in (("ops.SM80_SPLITS", SM80_SPLITS), ("ops.DECODE_SPLITS", DECODE_SPLITS)):
+        if val is not None and (type(val) is not int or val < 1):
+            fail(fn, name, val, "must be None or an int >= 1")
+    if K64_DECODE_MAX_M is not None and (type(K64_DECODE_MAX_M) is not int
+                                         or not 0 <= K64_DECODE_MAX_M <= DECODE_MAX_M_LIMIT):
+        fail(fn, "ops.K64_DECODE_MAX_M", K64_DECODE_MAX_M, f"must be None or an int in [0, {DECODE_MAX_M_LIMIT}]")
     if FORCE_PATH is not None:
         if FORCE_PATH not in PATHS:
             fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
-        if FORCE_PATH == "sm90" and w.format not in K64_FORMATS:
-            fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the sm90 path "
+        if FORCE_PATH in ("sm90", "decode") and w.format not in K64_FORMATS:
+            fail(fn, "w.format", w.format, f"must be one of {K64_FORMATS} on the {FORCE_PATH} path "
                                            "(prepack(..., format=...))")
+        if FORCE_PATH == "decode" and m > DECODE_MAX_M_LIMIT:
+            fail(fn, "x", f"{m} rows", f"must have at most {DECODE_MAX_M_LIMIT} rows on the decode path")
         return FORCE_PATH
+    if w.format in K64_FORMATS and K64_DECODE_MAX_M is not None and m <= K64_DECODE_MAX_M:
+        return "decode"
     if (w.format in K64_FORMATS and _ext.runs_sm90a(w.device)
             and (K64_FUSED_MAX_M is None or m > K64_FUSED_MAX_M)):
         return "sm90"
@@ -268,6 +313,8 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     if path == "sm90":
         config = -1 if SM90_CONFIG is None else SM90_CONFIG
         y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)
+    elif path == "decode":
+        y = wna16_decode_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, DECODE_SPLITS or 0)
     elif path == "dense":
         dense = wna16_dequantize(w.packed, w.scales, w.zeros, w.kind, w.group_size)
         y = torch.nn.functional.linear(x2, dense, bias)

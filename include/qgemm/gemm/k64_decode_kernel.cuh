@@ -1,0 +1,333 @@
+// Decode GEMM on the k64 weight formats (int4_k64 / int8_k64), M <= 16 tokens, mma.sync
+// m16n8k16 (sm_80 and later):
+//
+//   out^T[N, M] = W[N, K] x^T: the weights are the mma's A operand, 16 rows per warp (a
+//   k64 block's chunk q is warp q's A fragments for four k16 steps), the tokens the n8
+//   columns of one or two n8 blocks (kTokBlocks).
+//
+// Why a second decode kernel beside the sm80 one (sm80_wna16_kernel.cuh, k64 tiling): that
+// one is instruction-issue bound at M <= 16 (README, Performance: ~400 warp instructions per
+// 2 KiB of int4 weights: the cp.async stage loader of every operand, a HMUL2 per pair for
+// the group scale, two HMMA per weight word). Here, per 16-byte word group of weights:
+//   - weights go global -> registers with one 16-byte load per lane per k64 block (no
+//     shared memory, no loader arithmetic), prefetched a whole step (kUnroll blocks) ahead
+//     into a second register set;
+//   - the group scale multiplies the fp32 partial sum of the group (4 FFMA per token block
+//     per group, instead of a HMUL2 per weight pair); the per-channel scale is the same
+//     thing with one group;
+//   - one HMMA per weight word (the weights fill the 16 A rows; as the B operand they take
+//     two);
+//   - x (and the scale / zero rows) come through shared memory, one cp.async step ahead,
+//     three buffers, one barrier per step; B fragments by ldmatrix.x4 (two k16 steps each).
+// (A first kernel of this shape, removed in 289703a, loaded x with 32-bit __ldg per mma,
+// scaled every weight pair and had no load in flight while it computed: 1.5x slower.)
+//
+// CTA: kCols n64 block columns x 4 warps; blockIdx.x = column group, blockIdx.y = split
+// (a range of k64 blocks). One split writes out (+ bias) directly; several write fp32
+// partials [splits, M, N] that splitk_reduce.cuh sums in split order.
+#pragma once
+
+#include <cstdint>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <type_traits>
+
+#include <cute/arch/copy_sm80.hpp>
+#include <cute/arch/mma_sm80.hpp>
+
+#include "qgemm/dependent_launch.cuh"
+#include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/layout/int4_k64.hpp"
+#include "qgemm/layout/int8_k64.hpp"
+#include "qgemm/numeric/int_to_float.cuh"
+
+namespace qgemm {
+namespace k64decode {
+
+struct Args {
+  const uint8_t* x;       // [M, K] activations, row stride ldx elements (ldx % 8 == 0, 16-byte aligned)
+  const uint8_t* w;       // k64 blocks [K / 64][N / 64][tile bytes]
+  const uint8_t* scales;  // [K / G, N]
+  const uint8_t* zeros;   // [K / G, N] (uint4)
+  const uint8_t* bias;    // [N] or null
+  uint8_t* out;           // [M, N], row stride ldo elements
+  float* partials;        // [splits, M, N] when splits > 1
+  int64_t ldx, ldo;
+  int M, N, K;
+  int group_shift;        // log2(G / 64) in k64 blocks (G = 64, 128); 30 for one group (G == K)
+  int blocks_per_split;   // k64 blocks of a split (the last may have fewer)
+  int splits;
+};
+
+template <class T> struct Mma;
+template <> struct Mma<__half> { using type = cute::SM80_16x8x16_F32F16F16F32_TN; };
+template <> struct Mma<__nv_bfloat16> { using type = cute::SM80_16x8x16_F32BF16BF16F32_TN; };
+
+// Weights are read once: skip L1 (x and the scales, reused, keep it).
+__device__ __forceinline__ uint4 load_streaming(const uint8_t* p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+__device__ __forceinline__ void cp_async16(uint32_t smem, const void* gmem) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(gmem));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t smem, uint32_t (&r)[4]) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem));
+}
+
+template <class T>
+__device__ __forceinline__ float shared_to_float(uint32_t smem) {
+  uint16_t h;
+  asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(h) : "r"(smem));
+  if constexpr (std::is_same_v<T, __half>) return __half2float(__ushort_as_half(h));
+  else return __bfloat162float(__ushort_as_bfloat16(h));
+}
+
+__device__ __forceinline__ uint32_t shared_u16_dup(uint32_t smem) {
+  uint16_t h;
+  asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(h) : "r"(smem));
+  return numeric::dup16(h);
+}
+
+template <class T, WeightKind kKind, int kTokBlocks>
+struct DecodeKernel {
+  static constexpr bool kInt8 = kKind == WeightKind::kInt8;
+  static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
+  using Format = std::conditional_t<kInt8, layout::Int8K64, layout::Int4K64>;
+  static constexpr int kTileBytes = Format::kTileBytes;      // 2048 / 4096
+  static constexpr int kLoads = kInt8 ? 2 : 1;               // 16-byte loads per lane per block
+  static constexpr int kUnroll = kInt8 ? 4 : 8;              // k64 blocks per step: 8 loads in flight
+  static constexpr int kCols = kTokBlocks;                   // n64 columns per CTA (x reuse at M > 8)
+  static constexpr int kThreads = 128 * kCols;
+  static constexpr int kMinCtas = 4 / kCols;                 // 16 warps per SM: <= 128 registers
+  static constexpr int kMaxTokens = 8 * kTokBlocks;
+  static constexpr int kBuffers = 3;
+  // Shared memory of one step buffer: x rows [M][kUnroll * 64] (+16 bytes a row: the 8 rows
+  // an ldmatrix reads fall on distinct banks), then scale rows [kUnroll][64 kCols] (a step
+  // spans at most kUnroll groups), then zero rows (uint4).
+  static constexpr int kXRowBytes = kUnroll * 128 + 16;
+  static constexpr int kSRowBytes = 128 * kCols;
+  static constexpr int kSBytes = kUnroll * kSRowBytes;
+  __host__ __device__ static constexpr int buffer_bytes(int M) {
+    return M * kXRowBytes + kSBytes * (kHasZeros ? 2 : 1);
+  }
+  __host__ __device__ static constexpr int smem_bytes(int M) { return kBuffers * buffer_bytes(M); }
+
+  using P = numeric::Pair<T>;
+  using MmaOp = typename Mma<T>::type;
+  using Words = uint32_t[kUnroll][4 * kLoads];
+
+  // ---- one step's x, scale (and zero) rows -> shared buffer `buf` (cp.async, all threads)
+  __device__ __forceinline__ static void stage_shared(const Args& a, uint32_t buf, int blk0, int blk_end, int col0,
+                                                      int tid) {
+    // x: M rows x (kUnroll * 8) chunks of 16 bytes; chunks of blocks at or past blk_end skipped.
+    constexpr int kRowChunks = kUnroll * 8;
+    const int valid = min(kUnroll, blk_end - blk0) * 8;
+    for (int c = tid; c < a.M * kRowChunks; c += kThreads) {
+      const int row = c / kRowChunks, ch = c % kRowChunks;
+      if (ch < valid)
+        cp_async16(buf + row * kXRowBytes + ch * 16, a.x + (row * a.ldx + int64_t(blk0) * 64 + ch * 8) * 2);
+    }
+    // scale (zero) rows g0 .. g1 of the blocks [blk0, min(blk0 + kUnroll, blk_end)).
+    const int g0 = blk0 >> a.group_shift;
+    const int g1 = (min(blk0 + kUnroll, blk_end) - 1) >> a.group_shift;
+    constexpr int kSChunks = 8 * kCols;  // 16-byte chunks of a row of this CTA's columns
+    const int nch = (g1 - g0 + 1) * kSChunks;
+    const int valid_ch = min(kSChunks, (a.N / 64 - col0) * 8);  // columns past N: none read
+    for (int c = tid; c < nch; c += kThreads) {
+      const int r = c / kSChunks, ch = c % kSChunks;
+      if (ch >= valid_ch) continue;
+      const int64_t off = ((int64_t(g0) + r) * a.N + col0 * 64 + ch * 8) * 2;
+      cp_async16(buf + a.M * kXRowBytes + r * kSRowBytes + ch * 16, a.scales + off);
+      if constexpr (kHasZeros) cp_async16(buf + a.M * kXRowBytes + kSBytes + r * kSRowBytes + ch * 16, a.zeros + off);
+    }
+  }
+
+  // ---- one step's weights -> registers (the lane's 16 / 32 bytes of each block)
+  __device__ __forceinline__ static void load_weights(const uint8_t* wp, int64_t block_stride, int blk0, int blk_end,
+                                                      Words& w) {
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      if (blk0 + u < blk_end) {
+        const uint8_t* p = wp + (blk0 + u) * block_stride;
+#pragma unroll
+        for (int h = 0; h < kLoads; ++h) {
+          const uint4 v = load_streaming(p + 512 * h);
+          w[u][4 * h + 0] = v.x;
+          w[u][4 * h + 1] = v.y;
+          w[u][4 * h + 2] = v.z;
+          w[u][4 * h + 3] = v.w;
+        }
+      }
+    }
+  }
+
+  // A registers of k16 step j of a block (register p = rm + 2 rk, rows +0 / +8 of the warp's
+  // 16, k halves +0 / +8): int4 word j; int8 words 2 j, 2 j + 1 (int8_k64.hpp).
+  __device__ __forceinline__ static void convert(const uint32_t* w, int j, const uint32_t (&z)[2],
+                                                 uint32_t (&a)[4]) {
+    if constexpr (kInt8) {
+      numeric::U8x4<T, 128>::convert(w[2 * j], reinterpret_cast<uint32_t(&)[2]>(a[0]));
+      numeric::U8x4<T, 128>::convert(w[2 * j + 1], reinterpret_cast<uint32_t(&)[2]>(a[2]));
+    } else {
+      numeric::U4x8<T, kHasZeros ? 0 : 8>::convert(w[j], a);
+      if constexpr (kHasZeros) {
+#pragma unroll
+        for (int p = 0; p < 4; ++p) a[p] = P::sub(a[p], z[p & 1]);
+      }
+    }
+  }
+
+  // acc += s * part (rows +0: elements 0, 1; +8: 2, 3), part = 0.
+  __device__ __forceinline__ static void flush(float (&acc)[kTokBlocks][4], float (&part)[kTokBlocks][4], float s0,
+                                               float s1) {
+#pragma unroll
+    for (int b = 0; b < kTokBlocks; ++b) {
+      acc[b][0] = fmaf(s0, part[b][0], acc[b][0]);
+      acc[b][1] = fmaf(s0, part[b][1], acc[b][1]);
+      acc[b][2] = fmaf(s1, part[b][2], acc[b][2]);
+      acc[b][3] = fmaf(s1, part[b][3], acc[b][3]);
+#pragma unroll
+      for (int e = 0; e < 4; ++e) part[b][e] = 0.f;
+    }
+  }
+};
+
+template <class T, WeightKind kKind, int kTokBlocks>
+__global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
+                                  DecodeKernel<T, kKind, kTokBlocks>::kMinCtas)
+    k64_decode_kernel(const Args a) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  using K = DecodeKernel<T, kKind, kTokBlocks>;
+  constexpr int U = K::kUnroll;
+  extern __shared__ __align__(128) uint8_t smem[];
+
+  const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
+  const int ncols = a.N / 64;
+  const int col0 = blockIdx.x * K::kCols;        // first n64 column of the CTA
+  const int col = col0 + warp / 4;               // this warp's column
+  const bool col_ok = col < ncols;
+  const int q = warp % 4;                        // 16-row chunk of the column
+  const int row = col * 64 + 16 * q + lane / 4;  // rows row, row + 8
+  const int blk_begin = blockIdx.y * a.blocks_per_split;
+  const int blk_end = min(blk_begin + a.blocks_per_split, a.K / 64);
+  const int nsteps = (blk_end - blk_begin + U - 1) / U;
+
+  const int64_t block_stride = int64_t(ncols) * K::kTileBytes;
+  // The lane's bytes of a block: int4 16 at 512 q + 16 lane, int8 also 512 further.
+  const uint8_t* wp = a.w + int64_t(col_ok ? col : 0) * K::kTileBytes + K::kLoads * 512 * q + 16 * lane;
+  const uint32_t smem0 = uint32_t(__cvta_generic_to_shared(smem));
+  const int buf_bytes = K::buffer_bytes(a.M);
+
+  // ldmatrix.x4 of token block b: lane l gives row (token) l % 8 of matrix l / 8 (matrices:
+  // k16 step j's k 0-7, 8-15, step j + 1's k 0-7, 8-15); tokens past M read row M - 1.
+  uint32_t xoff[kTokBlocks];
+#pragma unroll
+  for (int b = 0; b < kTokBlocks; ++b) {
+    const int tok = min(8 * b + lane % 8, a.M - 1);
+    xoff[b] = tok * K::kXRowBytes + (lane / 16) * 32 + ((lane / 8) % 2) * 16;
+  }
+  const int srow_off = a.M * K::kXRowBytes + (warp / 4) * 128 + (16 * q + lane / 4) * 2;
+
+  pdl::wait_for_prior_grids();
+  pdl::launch_dependents();
+
+  float acc[kTokBlocks][4], part[kTokBlocks][4];
+#pragma unroll
+  for (int b = 0; b < kTokBlocks; ++b)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) acc[b][e] = part[b][e] = 0.f;
+
+  // Prologue: shared steps 0, 1 in flight, weights of step 0 in registers.
+  K::stage_shared(a, smem0, blk_begin, blk_end, col0, tid);
+  cute::cp_async_fence();
+  if (nsteps > 1) K::stage_shared(a, smem0 + buf_bytes, blk_begin + U, blk_end, col0, tid);
+  cute::cp_async_fence();
+
+  typename K::Words w[2];
+  if (col_ok) K::load_weights(wp, block_stride, blk_begin, blk_end, w[0]);
+
+  float s0 = 0.f, s1 = 0.f;   // scale of the group being summed (rows +0, +8)
+  uint32_t z[2] = {0u, 0u};   // its zero (uint4)
+  int g_cur = -1;
+
+  auto step = [&](int s, auto parity) {
+    constexpr int cur = decltype(parity)::value;
+    const int blk0 = blk_begin + s * U;
+    if (col_ok && s + 1 < nsteps) K::load_weights(wp, block_stride, blk0 + U, blk_end, w[cur ^ 1]);
+    cute::cp_async_wait<1>();
+    __syncthreads();  // step s's buffer is in; step s - 1's (= s + 2's) is free
+    if (s + 2 < nsteps) K::stage_shared(a, smem0 + ((s + 2) % 3) * buf_bytes, blk0 + 2 * U, blk_end, col0, tid);
+    cute::cp_async_fence();
+    if (!col_ok) return;
+    const uint32_t buf = smem0 + (s % 3) * buf_bytes;
+    const int g0 = blk0 >> a.group_shift;
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int blk = blk0 + u;
+      if (blk >= blk_end) break;
+      const int g = blk >> a.group_shift;
+      if (g != g_cur) {  // a new group: scale the finished one's partial sums, read the new one's
+        if (g_cur >= 0) K::flush(acc, part, s0, s1);
+        g_cur = g;
+        const uint32_t sa = buf + srow_off + (g - g0) * K::kSRowBytes;
+        s0 = shared_to_float<T>(sa);
+        s1 = shared_to_float<T>(sa + 16);
+        if constexpr (K::kHasZeros) {
+          z[0] = shared_u16_dup(sa + K::kSBytes);
+          z[1] = shared_u16_dup(sa + K::kSBytes + 16);
+        }
+      }
+#pragma unroll
+      for (int jp = 0; jp < 2; ++jp) {  // k16 steps 2 jp, 2 jp + 1
+        uint32_t bx[kTokBlocks][4];
+#pragma unroll
+        for (int b = 0; b < kTokBlocks; ++b) ldmatrix_x4(buf + xoff[b] + u * 128 + jp * 64, bx[b]);
+#pragma unroll
+        for (int jj = 0; jj < 2; ++jj) {
+          uint32_t av[4];
+          K::convert(w[cur][u], 2 * jp + jj, z, av);
+#pragma unroll
+          for (int b = 0; b < kTokBlocks; ++b)
+            K::MmaOp::fma(part[b][0], part[b][1], part[b][2], part[b][3], av[0], av[1], av[2], av[3],
+                          bx[b][2 * jj], bx[b][2 * jj + 1], part[b][0], part[b][1], part[b][2], part[b][3]);
+        }
+      }
+    }
+  };
+
+  for (int s = 0; s < nsteps; s += 2) {
+    step(s, std::integral_constant<int, 0>{});
+    if (s + 1 < nsteps) step(s + 1, std::integral_constant<int, 1>{});
+  }
+  cute::cp_async_wait<0>();
+  if (!col_ok) return;
+  if (g_cur >= 0) K::flush(acc, part, s0, s1);
+
+  // acc[b][i]: weight row row + 8 (i / 2), token 8 b + 2 (lane % 4) + i % 2.
+#pragma unroll
+  for (int b = 0; b < kTokBlocks; ++b)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int tok = 8 * b + 2 * (lane % 4) + (i & 1);
+      const int n = row + 8 * (i >> 1);
+      if (tok >= a.M) continue;
+      if (a.splits > 1) {
+        a.partials[(int64_t(blockIdx.y) * a.M + tok) * a.N + n] = acc[b][i];
+      } else {
+        const float bias = a.bias ? float(reinterpret_cast<const T*>(a.bias)[n]) : 0.f;
+        reinterpret_cast<T*>(a.out)[int64_t(tok) * a.ldo + n] = T(acc[b][i] + bias);
+      }
+    }
+#endif
+}
+
+}  // namespace k64decode
+}  // namespace qgemm

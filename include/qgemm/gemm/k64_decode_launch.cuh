@@ -1,0 +1,180 @@
+// Launcher of the k64 decode GEMM (k64_decode_kernel.cuh): M <= 16 tokens on int4_k64 /
+// int8_k64 weights, any GPU from sm_80 on. Plain function on pointers like the other
+// weight-only launchers: no allocation, no host sync; the caller owns the workspace
+// (k64_decode_workspace_bytes with the same sizes).
+//
+// Status: kInvalidArgument for what breaks the shared rules (wna16_params.hpp) or a tiling
+// other than k64; kUnsupported for M > kK64DecodeMaxM or a group size that splits a k64
+// block (G = 32); kWorkspaceTooSmall.
+//
+// Builds that link src/wna16_k64_decode.cu define QGEMM_K64_DECODE_EXTERN_TEMPLATES before
+// including this header (the kernels are compiled there once).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cuda_runtime.h>
+
+#include "qgemm/dependent_launch.cuh"
+#include "qgemm/gemm/dynamic_smem.hpp"
+#include "qgemm/gemm/k64_decode_kernel.cuh"
+#include "qgemm/gemm/splitk_reduce.cuh"
+#include "qgemm/gemm/wna16_params.hpp"
+
+namespace qgemm {
+
+inline constexpr int kK64DecodeMaxM = 16;
+
+struct K64DecodePlan {
+  int tok_blocks;        // n8 token blocks (1: M <= 8, 2: M <= 16); also n64 columns per CTA
+  int col_ctas;          // grid.x
+  int splits;            // grid.y
+  int blocks_per_split;  // k64 blocks
+};
+
+// Register estimate per thread for the residency model (ptxas: 90-110 at -O3, sm_90a).
+inline constexpr int kK64DecodeRegs = 128;
+
+// CTAs of the kernel resident per SM (227 KiB shared memory, 64K registers, 64 warps).
+inline int k64_decode_ctas_per_sm(int M, int tok_blocks, bool zeros, bool int8) {
+  const int unroll = int8 ? 4 : 8;
+  const int buffer = M * (unroll * 128 + 16) + (zeros ? 2 : 1) * unroll * 128 * tok_blocks;
+  const int by_smem = (227 * 1024) / (3 * buffer + 1024);
+  const int threads = 128 * tok_blocks;
+  const int by_regs = 65536 / (threads * kK64DecodeRegs);
+  const int by_warps = 64 / (threads / 32);
+  int n = by_smem < by_regs ? by_smem : by_regs;
+  n = n < by_warps ? n : by_warps;
+  return n < 1 ? 1 : n;
+}
+
+// Split K until every resident CTA slot of the GPU holds a CTA (the weights stream at full
+// bandwidth only with enough loads in flight on every SM), keeping at least two steps
+// (prefetch distance) per split. forced_splits > 0 overrides (benchmarks).
+inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0) {
+  K64DecodePlan p{};
+  p.tok_blocks = M <= 8 ? 1 : 2;
+  p.col_ctas = (N / 64 + p.tok_blocks - 1) / p.tok_blocks;
+  const int blocks = K / 64;
+  const int unroll = kind == WeightKind::kInt8 ? 4 : 8;
+  const int max_splits = blocks / (2 * unroll) > 1 ? blocks / (2 * unroll) : 1;
+  int splits;
+  if (forced_splits > 0) {
+    splits = forced_splits < blocks ? forced_splits : blocks;
+  } else {
+    const int slots =
+        num_sms * k64_decode_ctas_per_sm(M, p.tok_blocks, kind == WeightKind::kUint4, kind == WeightKind::kInt8);
+    splits = (slots + p.col_ctas - 1) / p.col_ctas;
+    splits = splits < 1 ? 1 : splits > max_splits ? max_splits : splits;
+  }
+  p.blocks_per_split = (blocks + splits - 1) / splits;
+  p.splits = (blocks + p.blocks_per_split - 1) / p.blocks_per_split;  // no empty split
+  return p;
+}
+
+// fp32 partials [splits, M, N] when split; 0 otherwise (the bound over the weight kinds).
+inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
+  if (M <= 0 || M > kK64DecodeMaxM || N <= 0 || K < 64 || num_sms <= 0) return 0;
+  size_t need = 0;
+  for (WeightKind k : {WeightKind::kInt4, WeightKind::kUint4, WeightKind::kInt8}) {
+    const K64DecodePlan p = k64_decode_plan(k, M, N, K, num_sms);
+    const size_t b = p.splits > 1 ? size_t(p.splits) * size_t(M) * size_t(N) * sizeof(float) : 0;
+    need = b > need ? b : need;
+  }
+  return need;
+}
+
+namespace detail {
+
+template <class T, WeightKind kKind, int kTokBlocks>
+Status k64_decode_run(const k64decode::Args& a, int col_ctas, int num_sms, cudaStream_t stream) {
+  using K = k64decode::DecodeKernel<T, kKind, kTokBlocks>;
+  constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks>;
+  const int smem = K::smem_bytes(a.M);
+  static std::atomic<uint64_t> smem_done{0};
+  const Status st = wna16_set_smem_once(kernel, K::smem_bytes(8 * kTokBlocks), smem_done);
+  if (st != Status::kSuccess) return st;
+  void* kargs[] = {const_cast<k64decode::Args*>(&a)};
+  if (pdl::launch<kernel>(dim3(unsigned(col_ctas), unsigned(a.splits)), dim3(K::kThreads), kargs, size_t(smem),
+                          stream) != cudaSuccess)
+    return Status::kCudaError;
+  if (a.splits > 1)
+    return launch_splitk_reduce<T>(a.partials, reinterpret_cast<const T*>(a.bias), reinterpret_cast<T*>(a.out), a.ldo,
+                                   a.M, a.N, a.splits, num_sms, stream);
+  return Status::kSuccess;
+}
+
+template <class T, WeightKind kKind>
+Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
+  if (plan.tok_blocks == 1) return k64_decode_run<T, kKind, 1>(a, plan.col_ctas, num_sms, stream);
+  return k64_decode_run<T, kKind, 2>(a, plan.col_ctas, num_sms, stream);
+}
+
+template <class T>
+Status k64_decode_run_kind(WeightKind kind, const k64decode::Args& a, const K64DecodePlan& plan, int num_sms,
+                           cudaStream_t stream) {
+  switch (kind) {
+    case WeightKind::kInt4: return k64_decode_run_tokens<T, WeightKind::kInt4>(a, plan, num_sms, stream);
+    case WeightKind::kUint4: return k64_decode_run_tokens<T, WeightKind::kUint4>(a, plan, num_sms, stream);
+    case WeightKind::kInt8: return k64_decode_run_tokens<T, WeightKind::kInt8>(a, plan, num_sms, stream);
+  }
+  return Status::kUnsupported;
+}
+
+}  // namespace detail
+
+inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
+  const Status shared = detail::wna16_check_shared(p);
+  if (shared != Status::kSuccess) return shared;
+  if (p.tiling != WeightTiling::kK64 || p.splits < 0) return Status::kInvalidArgument;
+  if (p.group_size % 64 != 0) return Status::kUnsupported;  // G = 32 splits a k64 block
+  if (p.M == 0) return Status::kSuccess;
+  if (p.M > kK64DecodeMaxM) return Status::kUnsupported;
+  if (p.bias && !detail::aligned(p.bias, 2)) return Status::kInvalidArgument;
+  if (!detail::aligned(p.out, 2)) return Status::kInvalidArgument;
+
+  const K64DecodePlan plan = k64_decode_plan(p.kind, p.M, p.N, p.K, p.num_sms, p.splits);
+  k64decode::Args a{};
+  if (plan.splits > 1) {
+    const size_t need = size_t(plan.splits) * size_t(p.M) * size_t(p.N) * sizeof(float);
+    if (!p.workspace || p.workspace_bytes < need) return Status::kWorkspaceTooSmall;
+    if (!detail::aligned(p.workspace, 16)) return Status::kInvalidArgument;
+    a.partials = static_cast<float*>(p.workspace);
+  }
+  a.x = static_cast<const uint8_t*>(p.x);
+  a.w = static_cast<const uint8_t*>(p.w);
+  a.scales = static_cast<const uint8_t*>(p.scales);
+  a.zeros = static_cast<const uint8_t*>(p.zeros);
+  a.bias = static_cast<const uint8_t*>(p.bias);
+  a.out = static_cast<uint8_t*>(p.out);
+  a.ldx = p.ldx;
+  a.ldo = p.ldo;
+  a.M = p.M;
+  a.N = p.N;
+  a.K = p.K;
+  // Group index of k64 block b: b >> group_shift (G = 64, 128); one group when G == K.
+  a.group_shift = p.group_size == p.K ? 30 : (p.group_size == 64 ? 0 : 1);
+  a.blocks_per_split = plan.blocks_per_split;
+  a.splits = plan.splits;
+  if (p.dtype == DType::kFloat16) return detail::k64_decode_run_kind<__half>(p.kind, a, plan, p.num_sms, stream);
+  return detail::k64_decode_run_kind<__nv_bfloat16>(p.kind, a, plan, p.num_sms, stream);
+}
+
+// ---- explicit instantiations (src/wna16_k64_decode.cu)
+#define QGEMM_K64_DECODE_FOR_EACH(X)                                                                  \
+  X(__half, WeightKind::kInt4, 1) X(__half, WeightKind::kInt4, 2) X(__half, WeightKind::kUint4, 1)    \
+  X(__half, WeightKind::kUint4, 2) X(__half, WeightKind::kInt8, 1) X(__half, WeightKind::kInt8, 2)    \
+  X(__nv_bfloat16, WeightKind::kInt4, 1) X(__nv_bfloat16, WeightKind::kInt4, 2)                       \
+  X(__nv_bfloat16, WeightKind::kUint4, 1) X(__nv_bfloat16, WeightKind::kUint4, 2)                     \
+  X(__nv_bfloat16, WeightKind::kInt8, 1) X(__nv_bfloat16, WeightKind::kInt8, 2)
+#define QGEMM_K64_DECODE_INSTANTIATE(T, K, B) \
+  template Status detail::k64_decode_run<T, K, B>(const k64decode::Args&, int, int, cudaStream_t);
+#if defined(QGEMM_K64_DECODE_EXTERN_TEMPLATES)
+#define QGEMM_K64_DECODE_EXTERN(T, K, B) \
+  extern template Status detail::k64_decode_run<T, K, B>(const k64decode::Args&, int, int, cudaStream_t);
+QGEMM_K64_DECODE_FOR_EACH(QGEMM_K64_DECODE_EXTERN)
+#undef QGEMM_K64_DECODE_EXTERN
+#endif
+
+}  // namespace qgemm

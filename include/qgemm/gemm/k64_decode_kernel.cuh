@@ -96,6 +96,13 @@ __device__ __forceinline__ uint32_t shared_u16_dup(uint32_t smem) {
   return numeric::dup16(h);
 }
 
+// k64 blocks per step (the loads a lane has in flight ahead of its mma): 8 x 16 bytes; int8
+// and two token blocks (24 more accumulator registers) take fewer to stay within 128
+// registers without spilling.
+__host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks) {
+  return kind == WeightKind::kInt8 ? 4 : tok_blocks == 1 ? 8 : 6;
+}
+
 template <class T, WeightKind kKind, int kTokBlocks>
 struct DecodeKernel {
   static constexpr bool kInt8 = kKind == WeightKind::kInt8;
@@ -103,7 +110,7 @@ struct DecodeKernel {
   using Format = std::conditional_t<kInt8, layout::Int8K64, layout::Int4K64>;
   static constexpr int kTileBytes = Format::kTileBytes;      // 2048 / 4096
   static constexpr int kLoads = kInt8 ? 2 : 1;               // 16-byte loads per lane per block
-  static constexpr int kUnroll = kInt8 ? 4 : 8;              // k64 blocks per step: 8 loads in flight
+  static constexpr int kUnroll = decode_unroll(kKind, kTokBlocks);
   static constexpr int kCols = kTokBlocks;                   // n64 columns per CTA (x reuse at M > 8)
   static constexpr int kThreads = 128 * kCols;
   static constexpr int kMinCtas = 4 / kCols;                 // 16 warps per SM: <= 128 registers
@@ -112,9 +119,13 @@ struct DecodeKernel {
   // Shared memory of one step buffer: x rows [M][kUnroll * 64] (+16 bytes a row: the 8 rows
   // an ldmatrix reads fall on distinct banks), then scale rows [kUnroll][64 kCols] (a step
   // spans at most kUnroll groups), then zero rows (uint4).
-  static constexpr int kXRowBytes = kUnroll * 128 + 16;
-  static constexpr int kSRowBytes = 128 * kCols;
+  static constexpr int kXRowChunks = kUnroll * 8;            // 16-byte chunks of a step's x row
+  static constexpr int kXRowBytes = kXRowChunks * 16 + 16;
+  static constexpr int kSRowChunks = 8 * kCols;
+  static constexpr int kSRowBytes = 16 * kSRowChunks;
   static constexpr int kSBytes = kUnroll * kSRowBytes;
+  static constexpr int kXChunksPerThread = kMaxTokens * kXRowChunks / kThreads;
+  static_assert(kMaxTokens * kXRowChunks % kThreads == 0 && kUnroll * kSRowChunks <= kThreads, "");
   __host__ __device__ static constexpr int buffer_bytes(int M) {
     return M * kXRowBytes + kSBytes * (kHasZeros ? 2 : 1);
   }
@@ -122,44 +133,62 @@ struct DecodeKernel {
 
   using P = numeric::Pair<T>;
   using MmaOp = typename Mma<T>::type;
+  using Biased = numeric::U4x8Biased<T>;
   using Words = uint32_t[kUnroll][4 * kLoads];
+  // 1.0 in both halves: the A operand whose product with x is the column sums of x.
+  static constexpr uint32_t kOnes = std::is_same_v<T, __half> ? 0x3C003C00u : 0x3F803F80u;
 
-  // ---- one step's x, scale (and zero) rows -> shared buffer `buf` (cp.async, all threads)
-  __device__ __forceinline__ static void stage_shared(const Args& a, uint32_t buf, int blk0, int blk_end, int col0,
-                                                      int tid) {
-    // x: M rows x (kUnroll * 8) chunks of 16 bytes; chunks of blocks at or past blk_end skipped.
-    constexpr int kRowChunks = kUnroll * 8;
-    const int valid = min(kUnroll, blk_end - blk0) * 8;
-    for (int c = tid; c < a.M * kRowChunks; c += kThreads) {
-      const int row = c / kRowChunks, ch = c % kRowChunks;
-      if (ch < valid)
-        cp_async16(buf + row * kXRowBytes + ch * 16, a.x + (row * a.ldx + int64_t(blk0) * 64 + ch * 8) * 2);
+  // Which chunks of a step this thread stages, fixed for the CTA's life: x chunk column
+  // tid % kXRowChunks of rows tid / kXRowChunks + i kXRowStep, and scale chunk tid (row
+  // tid / kSRowChunks of the step's groups). Few registers: the rest is recomputed a step.
+  static constexpr int kXRowStep = kThreads / kXRowChunks;
+  struct Stager {
+    const uint8_t* x;  // row x_row0, chunk x_ch, block 0
+    int x_row0, x_ch;
+    int s_row, s_ch;   // s_row = -1: no scale chunk (past the step's rows or past N)
+  };
+
+  __device__ __forceinline__ static void init_stager(const Args& a, int col0, int tid, Stager& st) {
+    st.x_row0 = tid / kXRowChunks;
+    st.x_ch = tid % kXRowChunks;
+    st.x = a.x + (int64_t(min(st.x_row0, a.M - 1)) * a.ldx + st.x_ch * 8) * 2;
+    st.s_ch = tid % kSRowChunks;
+    const int r = tid / kSRowChunks;
+    st.s_row = r < kUnroll && col0 + st.s_ch / 8 < a.N / 64 ? r : -1;  // a column past N: nothing read
+  }
+
+  // One step's x, scale (and zero) rows -> shared buffer `buf` (cp.async).
+  __device__ __forceinline__ static void stage_shared(const Args& a, const Stager& st, int col0, uint32_t buf,
+                                                      int blk0, int blk_end) {
+    if (st.x_ch < min(kUnroll, blk_end - blk0) * 8) {  // chunks of blocks past the split's end: skipped
+      const uint8_t* src = st.x + int64_t(blk0) * 128;
+      const int64_t row_step = int64_t(kXRowStep) * a.ldx * 2;
+#pragma unroll
+      for (int i = 0; i < kXChunksPerThread; ++i) {
+        const int row = st.x_row0 + i * kXRowStep;
+        if (row < a.M) cp_async16(buf + row * kXRowBytes + st.x_ch * 16, src + i * row_step);
+      }
     }
-    // scale (zero) rows g0 .. g1 of the blocks [blk0, min(blk0 + kUnroll, blk_end)).
     const int g0 = blk0 >> a.group_shift;
     const int g1 = (min(blk0 + kUnroll, blk_end) - 1) >> a.group_shift;
-    constexpr int kSChunks = 8 * kCols;  // 16-byte chunks of a row of this CTA's columns
-    const int nch = (g1 - g0 + 1) * kSChunks;
-    const int valid_ch = min(kSChunks, (a.N / 64 - col0) * 8);  // columns past N: none read
-    for (int c = tid; c < nch; c += kThreads) {
-      const int r = c / kSChunks, ch = c % kSChunks;
-      if (ch >= valid_ch) continue;
-      const int64_t off = ((int64_t(g0) + r) * a.N + col0 * 64 + ch * 8) * 2;
-      cp_async16(buf + a.M * kXRowBytes + r * kSRowBytes + ch * 16, a.scales + off);
-      if constexpr (kHasZeros) cp_async16(buf + a.M * kXRowBytes + kSBytes + r * kSRowBytes + ch * 16, a.zeros + off);
+    if (st.s_row >= 0 && st.s_row <= g1 - g0) {
+      const int64_t off = ((int64_t(g0) + st.s_row) * a.N + col0 * 64 + st.s_ch * 8) * 2;
+      const uint32_t dst = buf + a.M * kXRowBytes + st.s_row * kSRowBytes + st.s_ch * 16;
+      cp_async16(dst, a.scales + off);
+      if constexpr (kHasZeros) cp_async16(dst + kSBytes, a.zeros + off);
     }
   }
 
-  // ---- one step's weights -> registers (the lane's 16 / 32 bytes of each block)
+  // One step's weights -> registers (the lane's 16 / 32 bytes of each block).
   __device__ __forceinline__ static void load_weights(const uint8_t* wp, int64_t block_stride, int blk0, int blk_end,
                                                       Words& w) {
+    const uint8_t* p = wp + blk0 * block_stride;
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       if (blk0 + u < blk_end) {
-        const uint8_t* p = wp + (blk0 + u) * block_stride;
 #pragma unroll
         for (int h = 0; h < kLoads; ++h) {
-          const uint4 v = load_streaming(p + 512 * h);
+          const uint4 v = load_streaming(p + u * block_stride + 512 * h);
           w[u][4 * h + 0] = v.x;
           w[u][4 * h + 1] = v.y;
           w[u][4 * h + 2] = v.z;
@@ -169,34 +198,51 @@ struct DecodeKernel {
     }
   }
 
-  // A registers of k16 step j of a block (register p = rm + 2 rk, rows +0 / +8 of the warp's
-  // 16, k halves +0 / +8): int4 word j; int8 words 2 j, 2 j + 1 (int8_k64.hpp).
-  __device__ __forceinline__ static void convert(const uint32_t* w, int j, const uint32_t (&z)[2],
-                                                 uint32_t (&a)[4]) {
+  // A registers of k16 step j of a block (register p = rm + 2 rk: rows +0 / +8 of the warp's
+  // 16, k halves +0 / +8). int4 / uint4: Biased values (bias + mult * u; the bias and the
+  // zero come off in flush()); int8: u - 128 exactly (int8_k64.hpp: words 2 j, 2 j + 1).
+  __device__ __forceinline__ static void convert(const uint32_t* w, int j, uint32_t (&a)[4]) {
     if constexpr (kInt8) {
       numeric::U8x4<T, 128>::convert(w[2 * j], reinterpret_cast<uint32_t(&)[2]>(a[0]));
       numeric::U8x4<T, 128>::convert(w[2 * j + 1], reinterpret_cast<uint32_t(&)[2]>(a[2]));
     } else {
-      numeric::U4x8<T, kHasZeros ? 0 : 8>::convert(w[j], a);
-      if constexpr (kHasZeros) {
-#pragma unroll
-        for (int p = 0; p < 4; ++p) a[p] = P::sub(a[p], z[p & 1]);
-      }
+      Biased::convert(w[j], a);
     }
   }
 
-  // acc += s * part (rows +0: elements 0, 1; +8: 2, 3), part = 0.
-  __device__ __forceinline__ static void flush(float (&acc)[kTokBlocks][4], float (&part)[kTokBlocks][4], float s0,
-                                               float s1) {
-#pragma unroll
-    for (int b = 0; b < kTokBlocks; ++b) {
-      acc[b][0] = fmaf(s0, part[b][0], acc[b][0]);
-      acc[b][1] = fmaf(s0, part[b][1], acc[b][1]);
-      acc[b][2] = fmaf(s1, part[b][2], acc[b][2]);
-      acc[b][3] = fmaf(s1, part[b][3], acc[b][3]);
-#pragma unroll
-      for (int e = 0; e < 4; ++e) part[b][e] = 0.f;
+  // The finished group's share: acc += c1 * part + c2 * xsum per row half h (elements 2 h,
+  // 2 h + 1), then part = xsum = 0. int8: c1 = s, c2 = 0 (no bias). int4 / uint4: part =
+  // mult * sum(u x) + bias * sum(x), so sum((u - z) x) * s = (s / mult) part - s (bias / mult
+  // + z) sum(x).
+  struct Group {
+    float c1[2], c2[2];
+  };
+  __device__ __forceinline__ static Group group_coefficients(float s0, float s1, float z0, float z1) {
+    Group g;
+    if constexpr (kInt8) {
+      g.c1[0] = s0; g.c1[1] = s1; g.c2[0] = g.c2[1] = 0.f;
+    } else {
+      // Row half 1 holds the odd pairs (A registers 1, 3): multiplier kMultOdd.
+      constexpr float kInvOdd = 1.f / Biased::kMultOdd, kBias = Biased::kBias;
+      g.c1[0] = s0;
+      g.c1[1] = s1 * kInvOdd;
+      g.c2[0] = -s0 * (kBias + z0);
+      g.c2[1] = -s1 * (kBias * kInvOdd + z1);
     }
+    return g;
+  }
+  __device__ __forceinline__ static void flush(float (&acc)[kTokBlocks][4], float (&part)[kTokBlocks][4],
+                                               float (&xsum)[kTokBlocks][4], const Group& g) {
+#pragma unroll
+    for (int b = 0; b < kTokBlocks; ++b)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        float v = fmaf(g.c1[e >> 1], part[b][e], acc[b][e]);
+        if constexpr (!kInt8) v = fmaf(g.c2[e >> 1], xsum[b][e], v);
+        acc[b][e] = v;
+        part[b][e] = 0.f;
+        xsum[b][e] = 0.f;
+      }
   }
 };
 
@@ -224,7 +270,7 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
   // The lane's bytes of a block: int4 16 at 512 q + 16 lane, int8 also 512 further.
   const uint8_t* wp = a.w + int64_t(col_ok ? col : 0) * K::kTileBytes + K::kLoads * 512 * q + 16 * lane;
   const uint32_t smem0 = uint32_t(__cvta_generic_to_shared(smem));
-  const int buf_bytes = K::buffer_bytes(a.M);
+  const uint32_t buf_bytes = K::buffer_bytes(a.M);
 
   // ldmatrix.x4 of token block b: lane l gives row (token) l % 8 of matrix l / 8 (matrices:
   // k16 step j's k 0-7, 8-15, step j + 1's k 0-7, 8-15); tokens past M read row M - 1.
@@ -234,29 +280,32 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
     const int tok = min(8 * b + lane % 8, a.M - 1);
     xoff[b] = tok * K::kXRowBytes + (lane / 16) * 32 + ((lane / 8) % 2) * 16;
   }
-  const int srow_off = a.M * K::kXRowBytes + (warp / 4) * 128 + (16 * q + lane / 4) * 2;
+  const uint32_t srow_off = a.M * K::kXRowBytes + (warp / 4) * 128 + (16 * q + lane / 4) * 2;
+  typename K::Stager st;
+  K::init_stager(a, col0, tid, st);
 
   pdl::wait_for_prior_grids();
   pdl::launch_dependents();
 
-  float acc[kTokBlocks][4], part[kTokBlocks][4];
+  float acc[kTokBlocks][4], part[kTokBlocks][4], xsum[kTokBlocks][4];
 #pragma unroll
   for (int b = 0; b < kTokBlocks; ++b)
 #pragma unroll
-    for (int e = 0; e < 4; ++e) acc[b][e] = part[b][e] = 0.f;
+    for (int e = 0; e < 4; ++e) acc[b][e] = part[b][e] = xsum[b][e] = 0.f;
 
   // Prologue: shared steps 0, 1 in flight, weights of step 0 in registers.
-  K::stage_shared(a, smem0, blk_begin, blk_end, col0, tid);
+  K::stage_shared(a, st, col0, smem0, blk_begin, blk_end);
   cute::cp_async_fence();
-  if (nsteps > 1) K::stage_shared(a, smem0 + buf_bytes, blk_begin + U, blk_end, col0, tid);
+  if (nsteps > 1) K::stage_shared(a, st, col0, smem0 + buf_bytes, blk_begin + U, blk_end);
   cute::cp_async_fence();
 
   typename K::Words w[2];
   if (col_ok) K::load_weights(wp, block_stride, blk_begin, blk_end, w[0]);
 
-  float s0 = 0.f, s1 = 0.f;   // scale of the group being summed (rows +0, +8)
-  uint32_t z[2] = {0u, 0u};   // its zero (uint4)
+  const uint32_t ones = K::kOnes;  // a register (the mma wrapper takes operands by reference)
+  typename K::Group grp{};  // coefficients of the group being summed
   int g_cur = -1;
+  uint32_t buf = smem0, buf_next2 = smem0 + 2 * buf_bytes;  // step s's buffer, step s + 2's
 
   auto step = [&](int s, auto parity) {
     constexpr int cur = decltype(parity)::value;
@@ -264,43 +313,48 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
     if (col_ok && s + 1 < nsteps) K::load_weights(wp, block_stride, blk0 + U, blk_end, w[cur ^ 1]);
     cute::cp_async_wait<1>();
     __syncthreads();  // step s's buffer is in; step s - 1's (= s + 2's) is free
-    if (s + 2 < nsteps) K::stage_shared(a, smem0 + ((s + 2) % 3) * buf_bytes, blk0 + 2 * U, blk_end, col0, tid);
+    if (s + 2 < nsteps) K::stage_shared(a, st, col0, buf_next2, blk0 + 2 * U, blk_end);
     cute::cp_async_fence();
-    if (!col_ok) return;
-    const uint32_t buf = smem0 + (s % 3) * buf_bytes;
-    const int g0 = blk0 >> a.group_shift;
+    if (col_ok) {
+      const int g0 = blk0 >> a.group_shift;
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int blk = blk0 + u;
-      if (blk >= blk_end) break;
-      const int g = blk >> a.group_shift;
-      if (g != g_cur) {  // a new group: scale the finished one's partial sums, read the new one's
-        if (g_cur >= 0) K::flush(acc, part, s0, s1);
-        g_cur = g;
-        const uint32_t sa = buf + srow_off + (g - g0) * K::kSRowBytes;
-        s0 = shared_to_float<T>(sa);
-        s1 = shared_to_float<T>(sa + 16);
-        if constexpr (K::kHasZeros) {
-          z[0] = shared_u16_dup(sa + K::kSBytes);
-          z[1] = shared_u16_dup(sa + K::kSBytes + 16);
+      for (int u = 0; u < U; ++u) {
+        const int blk = blk0 + u;
+        if (blk >= blk_end) break;
+        const int g = blk >> a.group_shift;
+        if (g != g_cur) {  // a new group: fold the finished one in, read the new one's scale (zero)
+          if (g_cur >= 0) K::flush(acc, part, xsum, grp);
+          g_cur = g;
+          const uint32_t sa = buf + srow_off + (g - g0) * K::kSRowBytes;
+          const float z0 = K::kHasZeros ? shared_to_float<T>(sa + K::kSBytes) : 8.f;
+          const float z1 = K::kHasZeros ? shared_to_float<T>(sa + K::kSBytes + 16) : 8.f;
+          grp = K::group_coefficients(shared_to_float<T>(sa), shared_to_float<T>(sa + 16), z0, z1);
         }
-      }
 #pragma unroll
-      for (int jp = 0; jp < 2; ++jp) {  // k16 steps 2 jp, 2 jp + 1
-        uint32_t bx[kTokBlocks][4];
+        for (int jp = 0; jp < 2; ++jp) {  // k16 steps 2 jp, 2 jp + 1
+          uint32_t bx[kTokBlocks][4];
 #pragma unroll
-        for (int b = 0; b < kTokBlocks; ++b) ldmatrix_x4(buf + xoff[b] + u * 128 + jp * 64, bx[b]);
+          for (int b = 0; b < kTokBlocks; ++b) ldmatrix_x4(buf + xoff[b] + u * 128 + jp * 64, bx[b]);
 #pragma unroll
-        for (int jj = 0; jj < 2; ++jj) {
-          uint32_t av[4];
-          K::convert(w[cur][u], 2 * jp + jj, z, av);
+          for (int jj = 0; jj < 2; ++jj) {
+            uint32_t av[4];
+            K::convert(w[cur][u], 2 * jp + jj, av);
 #pragma unroll
-          for (int b = 0; b < kTokBlocks; ++b)
-            K::MmaOp::fma(part[b][0], part[b][1], part[b][2], part[b][3], av[0], av[1], av[2], av[3],
-                          bx[b][2 * jj], bx[b][2 * jj + 1], part[b][0], part[b][1], part[b][2], part[b][3]);
+            for (int b = 0; b < kTokBlocks; ++b) {
+              K::MmaOp::fma(part[b][0], part[b][1], part[b][2], part[b][3], av[0], av[1], av[2], av[3],
+                            bx[b][2 * jj], bx[b][2 * jj + 1], part[b][0], part[b][1], part[b][2], part[b][3]);
+              if constexpr (!K::kInt8)  // column sums of x for the bias term
+                K::MmaOp::fma(xsum[b][0], xsum[b][1], xsum[b][2], xsum[b][3], ones, ones, ones, ones, bx[b][2 * jj], bx[b][2 * jj + 1], xsum[b][0], xsum[b][1], xsum[b][2],
+                              xsum[b][3]);
+            }
+          }
         }
       }
     }
+    // rotate the three buffers: s + 1's becomes current, s's (free after the next barrier) s + 3's
+    const uint32_t next = buf_next2 == smem0 ? smem0 + 2 * buf_bytes : buf_next2 - buf_bytes;
+    buf_next2 = buf;
+    buf = next;
   };
 
   for (int s = 0; s < nsteps; s += 2) {
@@ -309,7 +363,7 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
   }
   cute::cp_async_wait<0>();
   if (!col_ok) return;
-  if (g_cur >= 0) K::flush(acc, part, s0, s1);
+  if (g_cur >= 0) K::flush(acc, part, xsum, grp);
 
   // acc[b][i]: weight row row + 8 (i / 2), token 8 b + 2 (lane % 4) + i % 2.
 #pragma unroll

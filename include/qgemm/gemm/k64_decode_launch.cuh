@@ -37,8 +37,9 @@ struct K64DecodePlan {
 inline constexpr int kK64DecodeRegs = 128;
 
 // CTAs of the kernel resident per SM (227 KiB shared memory, 64K registers, 64 warps).
-inline int k64_decode_ctas_per_sm(int M, int tok_blocks, bool zeros, bool int8) {
-  const int unroll = int8 ? 4 : 8;
+inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks) {
+  const int unroll = k64decode::decode_unroll(kind, tok_blocks);
+  const bool zeros = kind == WeightKind::kUint4;
   const int buffer = M * (unroll * 128 + 16) + (zeros ? 2 : 1) * unroll * 128 * tok_blocks;
   const int by_smem = (227 * 1024) / (3 * buffer + 1024);
   const int threads = 128 * tok_blocks;
@@ -49,23 +50,24 @@ inline int k64_decode_ctas_per_sm(int M, int tok_blocks, bool zeros, bool int8) 
   return n < 1 ? 1 : n;
 }
 
-// Split K until every resident CTA slot of the GPU holds a CTA (the weights stream at full
-// bandwidth only with enough loads in flight on every SM), keeping at least two steps
-// (prefetch distance) per split. forced_splits > 0 overrides (benchmarks).
+// Split K into as many parts as fit the GPU's resident CTA slots in one wave (the weights
+// stream at full bandwidth only with loads in flight on every SM; a second, partial wave
+// measured slower: 70B qkv at M = 1, 160 columns on 528 slots, 2 splits 22.7 us, 4 splits
+// 26.4; o and down, 128 columns, 4 splits 17.5 / 44.6 against 22.6 / 58.8 at 5), keeping at
+// least two steps (prefetch distance) per split. forced_splits > 0 overrides (benchmarks).
 inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0) {
   K64DecodePlan p{};
   p.tok_blocks = M <= 8 ? 1 : 2;
   p.col_ctas = (N / 64 + p.tok_blocks - 1) / p.tok_blocks;
   const int blocks = K / 64;
-  const int unroll = kind == WeightKind::kInt8 ? 4 : 8;
+  const int unroll = k64decode::decode_unroll(kind, p.tok_blocks);
   const int max_splits = blocks / (2 * unroll) > 1 ? blocks / (2 * unroll) : 1;
   int splits;
   if (forced_splits > 0) {
     splits = forced_splits < blocks ? forced_splits : blocks;
   } else {
-    const int slots =
-        num_sms * k64_decode_ctas_per_sm(M, p.tok_blocks, kind == WeightKind::kUint4, kind == WeightKind::kInt8);
-    splits = (slots + p.col_ctas - 1) / p.col_ctas;
+    const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks);
+    splits = slots / p.col_ctas;
     splits = splits < 1 ? 1 : splits > max_splits ? max_splits : splits;
   }
   p.blocks_per_split = (blocks + splits - 1) / splits;

@@ -123,6 +123,40 @@ template <int kZero> struct U4x8<__nv_bfloat16, kZero> {
 };
 
 // ---------------------------------------------------------------------------------------
+// 8 x 4-bit codes -> 4 pairs holding kBias + u (pairs 0, 2) / kBias + kMultOdd * u (1, 3), exact, without the
+// subtraction: for a kernel that takes the bias (and the zero point) off its fp32 sums
+// instead, as kBias * sum(x) (k64_decode_kernel.cuh). One LOP3 a pair (fp16), plus a shift
+// for every pair but the first (bf16).
+// ---------------------------------------------------------------------------------------
+template <typename T> struct U4x8Biased;
+
+template <> struct U4x8Biased<__half> {
+  // Pairs 0, 2: 1024 + u (nibble OR-ed into bits 0..3 of 0x6400); pairs 1, 3: 1024 + 16 u
+  // (bits 4..7, the same trick as U4x8 without its 1/16 multiply).
+  static constexpr float kBias = 1024.f;
+  static constexpr float kMultOdd = 16.f;
+  __device__ __forceinline__ static void convert(uint32_t q, uint32_t (&p)[4]) {
+    const uint32_t q8 = q >> 8;
+    p[0] = lop3_and_or(q, 0x000f000fu, 0x64006400u);
+    p[1] = lop3_and_or(q, 0x00f000f0u, 0x64006400u);
+    p[2] = lop3_and_or(q8, 0x000f000fu, 0x64006400u);
+    p[3] = lop3_and_or(q8, 0x00f000f0u, 0x64006400u);
+  }
+};
+
+template <> struct U4x8Biased<__nv_bfloat16> {
+  // Every pair 128 + u (0x4300 | u; bf16 has no room for 16 u).
+  static constexpr float kBias = 128.f;
+  static constexpr float kMultOdd = 1.f;
+  __device__ __forceinline__ static void convert(uint32_t q, uint32_t (&p)[4]) {
+    p[0] = lop3_and_or(q, 0x000f000fu, 0x43004300u);
+    p[1] = lop3_and_or(q >> 4, 0x000f000fu, 0x43004300u);
+    p[2] = lop3_and_or(q >> 8, 0x000f000fu, 0x43004300u);
+    p[3] = lop3_and_or(q >> 12, 0x000f000fu, 0x43004300u);
+  }
+};
+
+// ---------------------------------------------------------------------------------------
 // 4 x 8-bit codes -> 2 pairs, values (u - kZero), exact.
 // ---------------------------------------------------------------------------------------
 template <typename T, int kZero> struct U8x4;

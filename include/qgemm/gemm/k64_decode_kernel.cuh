@@ -138,20 +138,14 @@ struct DecodeKernel {
   // 1.0 in both halves: the A operand whose product with x is the column sums of x.
   static constexpr uint32_t kOnes = std::is_same_v<T, __half> ? 0x3C003C00u : 0x3F803F80u;
 
-  // Which chunks of a step this thread stages, fixed for the CTA's life: x chunk column
-  // tid % kXRowChunks of rows tid / kXRowChunks + i kXRowStep, and scale chunk tid (row
-  // tid / kSRowChunks of the step's groups). Few registers: the rest is recomputed a step.
-  static constexpr int kXRowStep = kThreads / kXRowChunks;
+  // Which chunks of a step this thread stages: x chunks c = tid + i kThreads (row
+  // c / kXRowChunks, column chunk c % kXRowChunks) and scale chunk tid (row tid / kSRowChunks
+  // of the step's groups), recomputed a step (few registers held).
   struct Stager {
-    const uint8_t* x;  // row x_row0, chunk x_ch, block 0
-    int x_row0, x_ch;
-    int s_row, s_ch;   // s_row = -1: no scale chunk (past the step's rows or past N)
+    int s_row, s_ch;  // s_row = -1: no scale chunk (past the step's rows or past N)
   };
 
   __device__ __forceinline__ static void init_stager(const Args& a, int col0, int tid, Stager& st) {
-    st.x_row0 = tid / kXRowChunks;
-    st.x_ch = tid % kXRowChunks;
-    st.x = a.x + (int64_t(min(st.x_row0, a.M - 1)) * a.ldx + st.x_ch * 8) * 2;
     st.s_ch = tid % kSRowChunks;
     const int r = tid / kSRowChunks;
     st.s_row = r < kUnroll && col0 + st.s_ch / 8 < a.N / 64 ? r : -1;  // a column past N: nothing read
@@ -160,14 +154,12 @@ struct DecodeKernel {
   // One step's x, scale (and zero) rows -> shared buffer `buf` (cp.async).
   __device__ __forceinline__ static void stage_shared(const Args& a, const Stager& st, int col0, uint32_t buf,
                                                       int blk0, int blk_end) {
-    if (st.x_ch < min(kUnroll, blk_end - blk0) * 8) {  // chunks of blocks past the split's end: skipped
-      const uint8_t* src = st.x + int64_t(blk0) * 128;
-      const int64_t row_step = int64_t(kXRowStep) * a.ldx * 2;
+    const int valid = min(kUnroll, blk_end - blk0) * 8;  // chunks of blocks past the split's end: skipped
 #pragma unroll
-      for (int i = 0; i < kXChunksPerThread; ++i) {
-        const int row = st.x_row0 + i * kXRowStep;
-        if (row < a.M) cp_async16(buf + row * kXRowBytes + st.x_ch * 16, src + i * row_step);
-      }
+    for (int i = 0; i < kXChunksPerThread; ++i) {
+      const int c = int(threadIdx.x) + i * kThreads, row = c / kXRowChunks, ch = c % kXRowChunks;
+      if (row < a.M && ch < valid)
+        cp_async16(buf + row * kXRowBytes + ch * 16, a.x + (int64_t(row) * a.ldx + int64_t(blk0) * 64 + ch * 8) * 2);
     }
     const int g0 = blk0 >> a.group_shift;
     const int g1 = (min(blk0 + kUnroll, blk_end) - 1) >> a.group_shift;

@@ -9,7 +9,8 @@
 // few us (H100, 70B block: README, Performance).
 //
 // Rules kept by every qgemm kernel launched this way:
-//   - no global load or store before wait_for_prior_grids();
+//   - no global load or store before wait_for_prior_grids(); an L2 prefetch of the
+//     weights is allowed (gemm/global_loads.cuh: prefetch_l2 says why it is safe);
 //   - launch_dependents() right after that wait (a later trigger measured slower); a
 //     dependent kernel still waits for this one to complete before it touches memory.
 // Which launches use it is measured, not assumed (README, Weight-only GEMM): the sm80

@@ -33,9 +33,10 @@
 #include <type_traits>
 
 #include <cute/arch/copy_sm80.hpp>
-#include <cute/arch/mma_sm80.hpp>
 
 #include "qgemm/dependent_launch.cuh"
+#include "qgemm/gemm/global_loads.cuh"
+#include "qgemm/gemm/mma_atoms.hpp"
 #include "qgemm/gemm/wna16_dispatch.hpp"
 #include "qgemm/layout/int4_k64.hpp"
 #include "qgemm/layout/int8_k64.hpp"
@@ -58,19 +59,6 @@ struct Args {
   int blocks_per_split;   // k64 blocks of a split (the last may have fewer)
   int splits;
 };
-
-template <class T> struct Mma;
-template <> struct Mma<__half> { using type = cute::SM80_16x8x16_F32F16F16F32_TN; };
-template <> struct Mma<__nv_bfloat16> { using type = cute::SM80_16x8x16_F32BF16BF16F32_TN; };
-
-// Weights are read once: skip L1 (x and the scales, reused, keep it).
-__device__ __forceinline__ uint4 load_streaming(const uint8_t* p) {
-  uint4 v;
-  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p));
-  return v;
-}
 
 __device__ __forceinline__ void cp_async16(uint32_t smem, const void* gmem) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(gmem));
@@ -131,8 +119,7 @@ struct DecodeKernel {
   }
   __host__ __device__ static constexpr int smem_bytes(int M) { return kBuffers * buffer_bytes(M); }
 
-  using P = numeric::Pair<T>;
-  using MmaOp = typename Mma<T>::type;
+  using MmaOp = typename Mma16x8x16<T>::type;
   using Biased = numeric::U4x8Biased<T>;
   using Words = uint32_t[kUnroll][4 * kLoads];
   // 1.0 in both halves: the A operand whose product with x is the column sums of x.
@@ -188,6 +175,16 @@ struct DecodeKernel {
         }
       }
     }
+  }
+
+  // The lanes' bytes of a step's blocks into L2 (before the PDL wait; global_loads.cuh).
+  __device__ __forceinline__ static void prefetch_weights(const uint8_t* wp, int64_t block_stride, int blk0,
+                                                          int blk_end) {
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u)
+      if (blk0 + u < blk_end)
+#pragma unroll
+        for (int h = 0; h < kLoads; ++h) prefetch_l2(wp + (blk0 + u) * block_stride + 512 * h);
   }
 
   // A registers of k16 step j of a block (register p = rm + 2 rk: rows +0 / +8 of the warp's
@@ -276,6 +273,8 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
   typename K::Stager st;
   K::init_stager(a, col0, tid, st);
 
+  // While the kernel before finishes (PDL), the first step's weights stream into L2.
+  if (col_ok) K::prefetch_weights(wp, block_stride, blk_begin, blk_end);
   pdl::wait_for_prior_grids();
   pdl::launch_dependents();
 

@@ -30,8 +30,8 @@
 
 #include <cute/arch/copy_sm75.hpp>
 #include <cute/arch/copy_sm80.hpp>
-#include <cute/arch/mma_sm80.hpp>
 
+#include "qgemm/gemm/mma_atoms.hpp"
 #include "qgemm/gemm/wna16_dispatch.hpp"
 #include "qgemm/layout/int4_fragment.hpp"
 #include "qgemm/layout/int4_k64.hpp"
@@ -41,10 +41,6 @@
 
 namespace qgemm {
 namespace sm80 {
-
-template <typename T> struct MmaAtom;
-template <> struct MmaAtom<__half> { using type = cute::SM80_16x8x16_F32F16F16F32_TN; };
-template <> struct MmaAtom<__nv_bfloat16> { using type = cute::SM80_16x8x16_F32BF16BF16F32_TN; };
 
 // Runtime arguments the mainloop needs.
 struct Wna16MainloopArgs {
@@ -103,7 +99,7 @@ struct Sm80Wna16Mainloop {
   static_assert(STAGE_BYTES == wna16_stage_bytes(C, kKind), "");
   static constexpr int SMEM_BYTES = wna16_smem_bytes(C, kKind);
 
-  using Mma = typename MmaAtom<T>::type;
+  using Mma = typename Mma16x8x16<T>::type;
   using P = numeric::Pair<T>;
 
   // Accumulators of one warp: [m16 tile][n8 block][4].

@@ -83,12 +83,14 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
 
 // ---------------------------------------------------------------- W8A8 GEMM
 
-// Which kernel family runs a W8A8 GEMM: the best one for the current device, or one
+// Which kernel family runs a W8A8 GEMM: the best one for the current device and M, or one
 // forced (tests and benchmarks). sm90: wgmma (built for 90a, runs on sm_90 only);
-// sm80: mma.sync (int8 on sm_80+, fp8 on sm_89+).
-enum class ScaledMmPath : int { kAuto = 0, kSm80 = 1, kSm90 = 2 };
+// sm80: mma.sync (int8 on sm_80+, fp8 on sm_89+); decode: the M <= 16 mma.sync kernel
+// (same architectures as sm80; auto picks it up to kScaledMmDecodeMaxM tokens).
+enum class ScaledMmPath : int { kAuto = 0, kSm80 = 1, kSm90 = 2, kDecode = 3 };
 
-// The family `path` resolves to on the current device, or -1 if none can run `operand`.
+// The family `path` resolves to on the current device for any M, or -1 if none can run
+// `operand` (auto: the device's general family; scaled_mm_cuda may still pick decode by M).
 int scaled_mm_resolve_path(int path, int operand);
 size_t scaled_mm_workspace_bytes(const ScaledMmParams& p, int path);
 std::string scaled_mm_plan_string(const ScaledMmParams& p, int path);

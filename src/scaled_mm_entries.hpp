@@ -1,6 +1,6 @@
-// The W8A8 GEMM's per-architecture entries, each defined in its own translation unit
-// (src/scaled_mm_sm80.cu for every listed architecture, src/scaled_mm_sm90.cu for 90a
-// only) and routed by src/scaled_mm_ops.cu.
+// The W8A8 GEMM's per-family entries, each defined in its own translation unit
+// (src/scaled_mm_sm80.cu and src/scaled_mm_decode.cu for every listed architecture,
+// src/scaled_mm_sm90.cu for 90a only) and routed by src/scaled_mm_ops.cu.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +15,16 @@ namespace qgemm::ops {
 Status scaled_mm_sm80_entry(const ScaledMmParams& p, cudaStream_t stream);
 size_t scaled_mm_sm80_workspace_bytes(const ScaledMmParams& p);
 std::string scaled_mm_sm80_plan(const ScaledMmParams& p);
+
+// The decode family (M <= 16, K % 64 == 0; mma.sync, int8 on sm_80+, fp8 e4m3 on sm_89+):
+// src/scaled_mm_decode.cu, kernels in scaled_mm_decode_i8.cu / scaled_mm_decode_e4m3.cu.
+bool scaled_mm_decode_built(Operand8 op);
+bool scaled_mm_decode_serves(const ScaledMmParams& p);
+Status scaled_mm_decode_entry(const ScaledMmParams& p, cudaStream_t stream);
+size_t scaled_mm_decode_workspace_bytes(const ScaledMmParams& p);
+std::string scaled_mm_decode_plan(const ScaledMmParams& p);
+Status scaled_mm_decode_i8(const ScaledMmParams& p, cudaStream_t stream);
+Status scaled_mm_decode_e4m3(const ScaledMmParams& p, cudaStream_t stream);
 
 #if QGEMM_WITH_SM90A
 // sm90a wgmma kernels (CUTLASS 3.x collectives), for sm_90 devices.

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "ops.hpp"
+#include "qgemm/gemm/scaled_mm_dispatch.hpp"
 #include "scaled_mm_entries.hpp"
 
 #ifndef QGEMM_WITH_SM90A
@@ -45,13 +46,30 @@ int scaled_mm_resolve_path(int path, int operand) {
       return sm80_runs(cc, op) ? int(ScaledMmPath::kSm80) : -1;
     case ScaledMmPath::kSm80: return sm80_runs(cc, op) ? path : -1;
     case ScaledMmPath::kSm90: return sm90 ? path : -1;
+    case ScaledMmPath::kDecode: return sm80_runs(cc, op) && scaled_mm_decode_built(op) ? path : -1;
   }
   return -1;
 }
 
+namespace {
+
+// The family that runs `p`: resolve_path's, except that auto with no forced config hands
+// decode sizes (M <= kScaledMmDecodeMaxM, K % 64 == 0) to the decode kernel.
+ScaledMmPath family(const ScaledMmParams& p, int path) {
+  const int resolved = scaled_mm_resolve_path(path, int(p.operand));
+  // (resolved >= 0: the device runs the operand with mma.sync, so decode's kernel can run.)
+  if (resolved >= 0 && ScaledMmPath(path) == ScaledMmPath::kAuto && p.config < 0 &&
+      p.M <= kScaledMmDecodeMaxM && scaled_mm_decode_serves(p))
+    return ScaledMmPath::kDecode;
+  return ScaledMmPath(resolved);
+}
+
+}  // namespace
+
 size_t scaled_mm_workspace_bytes(const ScaledMmParams& p, int path) {
-  switch (ScaledMmPath(scaled_mm_resolve_path(path, int(p.operand)))) {
+  switch (family(p, path)) {
     case ScaledMmPath::kSm80: return scaled_mm_sm80_workspace_bytes(p);
+    case ScaledMmPath::kDecode: return scaled_mm_decode_workspace_bytes(p);
 #if QGEMM_WITH_SM90A
     case ScaledMmPath::kSm90: return scaled_mm_sm90_workspace_bytes(p);
 #endif
@@ -60,8 +78,9 @@ size_t scaled_mm_workspace_bytes(const ScaledMmParams& p, int path) {
 }
 
 std::string scaled_mm_plan_string(const ScaledMmParams& p, int path) {
-  switch (ScaledMmPath(scaled_mm_resolve_path(path, int(p.operand)))) {
+  switch (family(p, path)) {
     case ScaledMmPath::kSm80: return "sm80 " + scaled_mm_sm80_plan(p);
+    case ScaledMmPath::kDecode: return "decode " + scaled_mm_decode_plan(p);
 #if QGEMM_WITH_SM90A
     case ScaledMmPath::kSm90: return "sm90 " + scaled_mm_sm90_plan(p);
 #endif
@@ -74,8 +93,9 @@ int scaled_mm_cuda(const ScaledMmParams& p, int path, uintptr_t stream) {
   if (s != Status::kSuccess) return int(s);
   if (p.M == 0) return int(Status::kSuccess);
   const auto st = reinterpret_cast<cudaStream_t>(stream);
-  switch (ScaledMmPath(scaled_mm_resolve_path(path, int(p.operand)))) {
+  switch (family(p, path)) {
     case ScaledMmPath::kSm80: return int(scaled_mm_sm80_entry(p, st));
+    case ScaledMmPath::kDecode: return int(scaled_mm_decode_entry(p, st));
 #if QGEMM_WITH_SM90A
     case ScaledMmPath::kSm90: return int(scaled_mm_sm90_entry(p, st));
 #endif

@@ -1,6 +1,6 @@
 """A small GPU sweep for compute-sanitizer (memcheck, racecheck):
 
-    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [wna16_k64] [wna16_sm90] [scaled_mm] [quant]
+    compute-sanitizer --tool memcheck python tests/sanitizer_sweep.py [wna16] [wna16_k64] [wna16_sm90] [scaled_mm] [scaled_mm_decode] [quant]
 
 Every kernel family and every dispatch config at least once (tails, split-K, group
 sizes, both dtypes, the repack and dequantize kernels, the activation quantizers on
@@ -120,42 +120,65 @@ def wna16_decode_sweep() -> int:
     return bad
 
 
-def scaled_mm_sweep() -> int:
-    """Every W8A8 family and table row once, int8 (with azp) and fp8, tails in M and N."""
+def _scaled_mm_cases(path, configs, shapes) -> int:
+    """One W8A8 family (skipped where the device has none) at each forced config, int8
+    (with azp) and fp8, on each (m, n, k); rel err against the reference."""
     from qgemm import w8a8
     from qgemm.reference.scaled_mm import scaled_mm as ref
+
+    bad = 0
+    w8a8.FORCE_PATH = path
+    try:
+        w8a8.resolve_path(torch.int8)
+    except RuntimeError as exc:
+        print(f"scaled_mm {path}: skipped ({exc})")
+        w8a8.FORCE_PATH = None
+        return 0
+    for config in configs:
+        w8a8.FORCE_CONFIG = config
+        for dtype in (torch.int8, torch.float8_e4m3fn):
+            for m, n, k in shapes:
+                if dtype == torch.int8:
+                    a = torch.randint(-128, 128, (m, k), dtype=dtype, device="cuda")
+                    b = torch.randint(-127, 128, (n, k), dtype=dtype, device="cuda")
+                    kw = dict(azp=torch.randint(-9, 9, (m, 1), dtype=torch.int32, device="cuda"))
+                else:
+                    a = torch.randn(m, k, device="cuda").to(dtype)
+                    b = torch.randn(n, k, device="cuda").to(dtype)
+                    kw = {}
+                args = (a, b, torch.rand(m, 1, device="cuda"), torch.rand(1, n, device="cuda"),
+                        torch.bfloat16)
+                kw["bias"] = torch.randn(n, device="cuda").to(torch.bfloat16)
+                out, want = w8a8.scaled_mm(*args, **kw).double(), ref(*args, **kw).double()
+                err = ((out - want).norm() / want.norm()).item()
+                ok = err < 3e-3
+                bad += not ok
+                print(f"scaled_mm {path} config {config} {dtype} m={m} n={n} k={k}: rel err "
+                      f"{err:.2e} {'ok' if ok else 'FAIL'}")
+    w8a8.FORCE_PATH = w8a8.FORCE_CONFIG = None
+    return bad
+
+
+def scaled_mm_sweep() -> int:
+    """Every general W8A8 family and table row once, tails in M and N."""
+    from qgemm import w8a8
 
     bad = 0
     for path in ("sm90", "sm80"):
         w8a8.FORCE_PATH = path
         try:
-            w8a8.resolve_path(torch.int8)
-        except RuntimeError as exc:
-            print(f"scaled_mm {path}: skipped ({exc})")
-            continue
-        for config in range(len(w8a8.table_rows(torch.int8))):
-            w8a8.FORCE_CONFIG = config
-            for dtype in (torch.int8, torch.float8_e4m3fn):
-                for m, n, k in ((1, 72, 256), (33, 200, 528)):
-                    if dtype == torch.int8:
-                        a = torch.randint(-128, 128, (m, k), dtype=dtype, device="cuda")
-                        b = torch.randint(-127, 128, (n, k), dtype=dtype, device="cuda")
-                        kw = dict(azp=torch.randint(-9, 9, (m, 1), dtype=torch.int32, device="cuda"))
-                    else:
-                        a = torch.randn(m, k, device="cuda").to(dtype)
-                        b = torch.randn(n, k, device="cuda").to(dtype)
-                        kw = {}
-                    args = (a, b, torch.rand(m, 1, device="cuda"), torch.rand(1, n, device="cuda"),
-                            torch.bfloat16)
-                    kw["bias"] = torch.randn(n, device="cuda").to(torch.bfloat16)
-                    out, want = w8a8.scaled_mm(*args, **kw).double(), ref(*args, **kw).double()
-                    err = ((out - want).norm() / want.norm()).item()
-                    ok = err < 3e-3
-                    bad += not ok
-                    print(f"scaled_mm {path} row {config} {dtype} m={m} n={n} k={k}: rel err "
-                          f"{err:.2e} {'ok' if ok else 'FAIL'}")
-    w8a8.FORCE_PATH = w8a8.FORCE_CONFIG = None
+            rows = len(w8a8.table_rows(torch.int8))
+        except RuntimeError:
+            rows = 1  # no such family here: _scaled_mm_cases says so
+        w8a8.FORCE_PATH = None
+        bad += _scaled_mm_cases(path, range(rows), ((1, 72, 256), (33, 200, 528)))
     return bad
+
+
+def scaled_mm_decode_sweep() -> int:
+    """The W8A8 decode kernel: one and two token blocks, a row block cut by N (N % 64 = 8,
+    N % 16 = 8), one split and several (the reduce kernel)."""
+    return _scaled_mm_cases("decode", (None, 1, 3), ((1, 72, 512), (9, 200, 1024), (16, 136, 640)))
 
 
 def activation_quant_sweep() -> int:
@@ -191,7 +214,8 @@ def activation_quant_sweep() -> int:
 
 SWEEPS = {"wna16": wna16_sweep, "wna16_k64": wna16_k64_sweep, "wna16_decode": wna16_decode_sweep,
           "wna16_sm90": wna16_sm90_sweep,
-          "scaled_mm": scaled_mm_sweep, "quant": activation_quant_sweep}
+          "scaled_mm": scaled_mm_sweep, "scaled_mm_decode": scaled_mm_decode_sweep,
+          "quant": activation_quant_sweep}
 
 
 def main(names) -> int:

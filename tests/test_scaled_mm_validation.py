@@ -86,3 +86,16 @@ def test_public_name():
     import qgemm
 
     assert qgemm.scaled_mm is scaled_mm and qgemm.w8a8.scaled_mm is scaled_mm
+
+
+@pytest.mark.parametrize("m,k", [(17, 64), (4, 80)])
+def test_forced_decode_path_refuses_sizes_it_cannot_run(m, k):
+    from qgemm import w8a8
+    a, b, sa, sb = _args(m=m, k=k)
+    w8a8.FORCE_PATH = "decode"
+    try:
+        with pytest.raises(ValueError, match=r"a_q must have M <= 16 and K % 64 == 0 with FORCE_PATH 'decode', "
+                                             rf"got shape \[{m}, {k}\]"):
+            scaled_mm(a, b, sa, sb, torch.float16)
+    finally:
+        w8a8.FORCE_PATH = None

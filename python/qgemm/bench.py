@@ -164,10 +164,12 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 
                    dtype, bits / 8 + extra, build, call, max_m=max_m)
 
 
-def _w8a8_methods(rows: bool = False):
+def _w8a8_methods(rows: bool = False, general: bool = False):
     """W8A8 int8 and fp8, bf16 activations and output: qgemm's whole op (per-token
     activation quantization kernel + scaled_mm) and its GEMM alone, beside torch's
-    `_int_mm` and row-wise `_scaled_mm` with the same quantization written in torch."""
+    `_int_mm` and row-wise `_scaled_mm` with the same quantization written in torch.
+    general: instead, ours with the device's general family forced (sm90, else sm80) at
+    M <= 16, where the unforced dispatch runs the decode kernel (--decode-ab)."""
     from qgemm.reference import activation_quant as ref
     from qgemm.w8a8 import scaled_mm
 
@@ -193,14 +195,24 @@ def _w8a8_methods(rows: bool = False):
         s = amax / 448
         return (xf / s).clamp(-448, 448).to(torch.float8_e4m3fn), s
 
-    def whole_op(kind):
+    from qgemm import w8a8
+
+    def forced(path, row, fn):
+        w8a8.FORCE_PATH, w8a8.FORCE_CONFIG = path, row
+        try:
+            return fn()
+        finally:
+            w8a8.FORCE_PATH = w8a8.FORCE_CONFIG = None
+
+    def whole_op(kind, path=None):
         def call(x, w):
             q, s = quant_ours(kind, x)
-            return scaled_mm(q, w[0], s, w[1], bf16)
-        return _Method(f"qgemm_w8a8_{kind}_bf16", bf16, 1.0, weights(kind), call)
+            return forced(path, None, lambda: scaled_mm(q, w[0], s, w[1], bf16))
+        suffix = f"_{path}" if path else ""
+        return _Method(f"qgemm_w8a8_{kind}{suffix}_bf16", bf16, 1.0, weights(kind), call,
+                       max_m=16 if path else 1 << 30)
 
-    def gemm_only(kind, row=None):
-        from qgemm import w8a8
+    def gemm_only(kind, row=None, path=None):
         cache = {}
         def call(x, w):  # activations quantized once, outside the timed graph
             key = (x.data_ptr(), x.shape)
@@ -208,13 +220,10 @@ def _w8a8_methods(rows: bool = False):
                 cache.clear()
                 cache[key] = quant_ours(kind, x)
             q, s = cache[key]
-            w8a8.FORCE_CONFIG = row
-            try:
-                return scaled_mm(q, w[0], s, w[1], bf16)
-            finally:
-                w8a8.FORCE_CONFIG = None
-        suffix = "" if row is None else f"_row{row}"
-        return _Method(f"qgemm_w8a8_{kind}_gemm_only{suffix}_bf16", bf16, 1.0, weights(kind), call)
+            return forced(path, row, lambda: scaled_mm(q, w[0], s, w[1], bf16))
+        suffix = ("" if row is None else f"_row{row}") + (f"_{path}" if path else "")
+        return _Method(f"qgemm_w8a8_{kind}_gemm_only{suffix}_bf16", bf16, 1.0, weights(kind), call,
+                       max_m=16 if path else 1 << 30)
 
     def torch_int8():
         def call(x, w):
@@ -229,6 +238,16 @@ def _w8a8_methods(rows: bool = False):
                                     use_fast_accum=True)
         return _Method("torch_scaled_mm_fp8_rowwise_bf16", bf16, 1.0, weights("fp8"), call)
 
+    if general:
+        w8a8.FORCE_PATH = "sm90"
+        try:
+            w8a8.resolve_path(torch.int8)
+            path = "sm90"
+        except RuntimeError:
+            path = "sm80"
+        finally:
+            w8a8.FORCE_PATH = None
+        return [m(kind, path=path) for kind in ("int8", "fp8") for m in (whole_op, gemm_only)]
     if rows:  # every row of the W8A8 table, forced, to set its max_m by measurement
         from qgemm.w8a8 import table_rows
         return [gemm_only(kind, i) for kind, dt in (("int8", torch.int8), ("fp8", torch.float8_e4m3fn))
@@ -263,7 +282,8 @@ def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows
     torch.manual_seed(0)
     results = []
     methods = (_methods() + (_decode_ab_methods() if decode_ab else []) + (_path_methods() if paths else [])
-               + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else []))
+               + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else [])
+               + (_w8a8_methods(general=True) if w8a8 and decode_ab else []))
     methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
     if pdl_ab:
         methods += [_without_pdl(m) for m in methods if m.name.startswith("qgemm_")]
@@ -418,8 +438,9 @@ def main(argv=None) -> int:
     parser.add_argument("--w8a8-rows", action="store_true",
                         help="also time every row of the W8A8 dispatch table (GEMM alone), forced")
     parser.add_argument("--decode-ab", action="store_true",
-                        help="also time the default weights at M <= 16 on the sm80 kernel (k64 format, "
-                             "the decode path before the k64 decode kernel)")
+                        help="also time, at M <= 16, the default weights on the sm80 kernel (k64 format, "
+                             "the path before the k64 decode kernel) and W8A8 on the device's general "
+                             "family (the path before the W8A8 decode kernel)")
     parser.add_argument("--pdl-ab", action="store_true",
                         help="also time each qgemm method with programmatic dependent launch off")
     args = parser.parse_args(argv)

@@ -7,9 +7,11 @@ passes data pointers, sizes and torch's current stream to the extension (no libt
 link, no host sync, CUDA-graph safe). The math, the scale shapes and the reference are
 in qgemm.reference.scaled_mm; the kernel table in include/qgemm/gemm/scaled_mm_dispatch.hpp.
 
-Kernel families: sm90 (CUTLASS 3.x wgmma, built for 90a, sm_90 devices) and sm80
-(mma.sync: int8 on sm_80+, fp8 on sm_89+). The best one for the device runs unless
-FORCE_PATH names one.
+Kernel families: sm90 (CUTLASS 3.x wgmma, built for 90a, sm_90 devices), sm80
+(mma.sync: int8 on sm_80+, fp8 on sm_89+) and decode (mma.sync, M <= 16 and K % 64 == 0,
+the weights streamed as the mma's A operand: include/qgemm/gemm/w8a8_decode_kernel.cuh).
+With no FORCE_PATH the decode kernel serves M <= kScaledMmDecodeMaxM (scaled_mm_dispatch.hpp)
+and the best general family for the device the rest.
 """
 from __future__ import annotations
 
@@ -26,10 +28,13 @@ CODE_DTYPES = (torch.int8, torch.float8_e4m3fn)
 OUT_DTYPES = (torch.float16, torch.bfloat16)
 _OPERAND = {torch.int8: 0, torch.float8_e4m3fn: 1}
 _OUT = {torch.float16: 0, torch.bfloat16: 1}
-_PATHS = {None: 0, "sm80": 1, "sm90": 2}
+_PATHS = {None: 0, "sm80": 1, "sm90": 2, "decode": 3}
+_PATH_NAMES = {v: k for k, v in _PATHS.items() if k}
+DECODE_MAX_M = 16  # the decode kernel's limit (w8a8_decode_launch.cuh)
 
-# Tests and benchmarks pin a kernel family ("sm80" / "sm90") or a row of its dispatch
-# table (an index); None lets the table decide.
+# Tests and benchmarks pin a kernel family ("sm80" / "sm90" / "decode") and a row of its
+# dispatch table (an index; for "decode" the number of K splits); None lets the tables
+# decide.
 FORCE_PATH: Optional[str] = None
 FORCE_CONFIG: Optional[int] = None
 
@@ -73,7 +78,7 @@ def scaled_mm_op(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_
             out.data_ptr(), out.stride(0), m, n, k, ws.data_ptr(), ws_bytes, sms, path,
             config, _ext.current_stream())
     _ext.check_status("scaled_mm", status, M=m, N=n, K=k, operand=a_q.dtype, out_dtype=out_dtype,
-                      path={1: "sm80", 2: "sm90"}.get(path, path), config=config)
+                      path=_PATH_NAMES.get(path, path), config=config)
     return out
 
 
@@ -93,7 +98,7 @@ def _resolve(path: int, operand: torch.dtype, device) -> int:
         major, minor = torch.cuda.get_device_capability(index)
         need = ("sm_90 with a 90a build" if path == _PATHS["sm90"] else
                 "sm_89+ (fp8 tensor cores)" if operand == torch.float8_e4m3fn else "sm_80+")
-        forced = {v: k for k, v in _PATHS.items()}[path] or "auto"
+        forced = _PATH_NAMES.get(path, "auto")
         raise RuntimeError(f"qgemm.scaled_mm: no {operand} kernel for sm_{major}{minor} "
                            f"(path {forced} needs {need}); compiled for {_ext.compiled_archs()}")
     return got
@@ -106,9 +111,10 @@ def _resolve_on(device_index: int, path: int, operand_code: int) -> int:
 
 
 def resolve_path(operand: torch.dtype, device=None) -> str:
-    """The kernel family that serves `operand` on `device` ("sm80" or "sm90") under
-    FORCE_PATH, or a RuntimeError saying why none can."""
-    return {1: "sm80", 2: "sm90"}[_resolve(_PATHS[FORCE_PATH], operand, device)]
+    """The kernel family that serves `operand` on `device` ("sm80", "sm90" or "decode")
+    under FORCE_PATH, or a RuntimeError saying why none can. Unforced, the general family
+    (decode sizes still go to the decode kernel)."""
+    return _PATH_NAMES[_resolve(_PATHS[FORCE_PATH], operand, device)]
 
 
 def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_scale: torch.Tensor,
@@ -134,6 +140,9 @@ def scaled_mm(a_q: torch.Tensor, b_q: torch.Tensor, a_scale: torch.Tensor, b_sca
         fail(fn, "a_q", f"K = {k}", "must have K a positive multiple of 16")
     if n % 8:
         fail(fn, "b_q", f"N = {n}", "must have N a positive multiple of 8")
+    if FORCE_PATH == "decode" and (m > DECODE_MAX_M or k % 64):
+        fail(fn, "a_q", f"shape [{m}, {k}]",
+             f"must have M <= {DECODE_MAX_M} and K % 64 == 0 with FORCE_PATH 'decode'")
     check_broadcast_vector(fn, "a_scale", a_scale, dev, (m, 1), torch.float32)
     check_broadcast_vector(fn, "b_scale", b_scale, dev, (1, n), torch.float32)
     check_choice(fn, "out_dtype", out_dtype, OUT_DTYPES)

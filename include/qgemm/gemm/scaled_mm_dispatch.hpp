@@ -16,6 +16,11 @@ constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int force
   return -1;
 }
 
+// ------------------------------------------------------------------ decode (mma.sync)
+// Largest M the decode kernel (w8a8_decode_kernel.cuh, up to 16) serves when no family is
+// forced; above it the device's general family (sm90 or sm80) runs.
+inline constexpr int kScaledMmDecodeMaxM = 16;
+
 // ----------------------------------------------------------------- sm90a (wgmma)
 // Tiles are given in the kernel's own M x N x K: with swap_ab the kernel computes
 // out^T, so tile_m counts weight rows (output channels) and tile_n tokens.

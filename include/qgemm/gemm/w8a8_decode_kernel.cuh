@@ -4,20 +4,25 @@
 //   acc^T[N, M] = B[N, K] a^T: the weights (B, [N, K] as nn.Linear keeps them) are the
 //   mma's A operand, 16 rows a warp; the tokens fill the n8 columns of one or two n8 blocks.
 //
-// No shared memory, no barrier. A k32 mma wants, per lane (g = lane / 4, t = lane % 4), the
-// 4 bytes at k = 4 t and the 4 at k = 16 + 4 t of rows g and g + 8 (A), and the same k of
-// token g (B). A dot product does not care in which order k is summed, so the kernel sums
-// the k of a 64-wide chunk in the order that makes every operand one 16-byte load per lane:
-// lane t reads bytes [16 t, 16 t + 16) of the chunk, of its two weight rows and of its
-// token, and its words 2 j, 2 j + 1 are the low-k and high-k registers of the chunk's mma j
-// (j = 0, 1). Both operands take the same permutation, so the two mmas sum the whole chunk.
+// Fragments: a k32 mma wants, per lane (g = lane / 4, t = lane % 4), the 4 bytes at k = 4 t
+// and the 4 at k = 16 + 4 t of rows g and g + 8 (A), and the same k of token g (B). A dot
+// product does not care in which order k is summed, so the kernel sums the k of a 64-wide
+// chunk in the order that makes every operand one 16-byte load per lane: lane t reads bytes
+// [16 t, 16 t + 16) of the chunk, of its two weight rows and of its token, and its words
+// 2 j, 2 j + 1 are the low-k and high-k registers of the chunk's mma j (j = 0, 1). Both
+// operands take the same permutation, so the two mmas sum the whole chunk.
 //
-// Weights stream global -> registers one step (kUnroll chunks) ahead; the activations ([M, K],
-// read by every CTA) come through L1 as a step starts. The first step's weights go to L2
-// before the PDL wait, overlapping the activation quantization kernel before the GEMM.
+// Weights: [N, K] rows are K bytes apart, so a lane-per-fragment global load reads 64
+// bytes of 8 rows an instruction; measured (8a70d62, 70B block, M = 1), that streamed at
+// 2.7 TB/s against 3.0 for the k64 formats' 512 contiguous bytes an instruction. So each
+// warp copies its 16 rows to shared memory by cp.async, 512 contiguous bytes of one row an
+// instruction (a stage: 8 chunks of every row), kStages stages in flight, warp-private (no
+// CTA barrier), and reads the fragments from there (LDS.128; rows padded so that the two
+// rows of a quarter-warp fall on different banks). Activations ([M, K], read by every CTA)
+// come through L1 as a stage starts. The first stage's weights go to L2 before the PDL wait.
 //
-// CTA: 4 warps, 64 weight rows; blockIdx.x = row block, blockIdx.y = split (a range of k64
-// chunks). One split applies the epilogue itself; several write int32 / fp32 partials
+// CTA: kWarps warps of 16 weight rows; blockIdx.x = row block, blockIdx.y = split (a range
+// of k64 chunks). One split applies the epilogue itself; several write int32 / fp32 partials
 // [splits, M, N] that w8a8_decode_reduce_kernel sums in split order, then scales.
 #pragma once
 
@@ -25,6 +30,8 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <type_traits>
+
+#include <cute/arch/copy_sm80.hpp>
 
 #include "qgemm/dependent_launch.cuh"
 #include "qgemm/gemm/global_loads.cuh"
@@ -35,10 +42,23 @@
 namespace qgemm {
 namespace w8a8decode {
 
-inline constexpr int kThreads = 128;  // 4 warps x 16 weight rows
-inline constexpr int kRowsPerCta = 64;
-inline constexpr int kUnroll = 4;     // k64 chunks a step: 128 bytes of weights in flight a lane
-inline constexpr int kMinCtas = 4;    // <= 128 registers: 16 warps an SM
+inline constexpr int kWarps = 2;
+inline constexpr int kThreads = 32 * kWarps;
+inline constexpr int kRowsPerCta = 16 * kWarps;
+inline constexpr int kStageChunks = 8;                   // k64 chunks a stage: 512 bytes of each row
+inline constexpr int kStages = 3;                        // two in flight while one is read
+inline constexpr int kPitch = kStageChunks * 64 + 64;   // row pitch in shared memory (bank offset 64)
+inline constexpr int kWarpStageBytes = 16 * kPitch;
+inline constexpr int kSmemBytes = kWarps * kStages * kWarpStageBytes;  // 54 KiB
+inline constexpr int kCtasPerSm = 4;                     // H100 (227 KiB): the split plan's slots
+
+__device__ __forceinline__ void cp_async16(uint32_t smem, const void* gmem) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(gmem));
+}
+
+__device__ __forceinline__ void lds128(uint32_t smem, uint32_t* r) {
+  asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(smem));
+}
 
 struct Args {
   ScaledMmParams p;
@@ -61,53 +81,56 @@ __device__ __forceinline__ float epilogue(const ScaledMmParams& p, int m, int n,
 }
 
 template <Operand8 kOp, class T, int kTokBlocks>
-__global__ void __launch_bounds__(kThreads, kMinCtas) w8a8_decode_kernel(const Args args) {
+__global__ void __launch_bounds__(kThreads) w8a8_decode_kernel(const Args args) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   using Atom = Mma16x8x32<kOp>;
   using MmaOp = typename Atom::type;
   using Acc = typename Atom::Acc;
   using CReg = std::remove_extent_t<typename MmaOp::CRegisters>;  // uint32_t (int8) / float (fp8)
   const ScaledMmParams& p = args.p;
+  extern __shared__ __align__(128) uint8_t smem[];
 
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int g = lane / 4, t = lane % 4;
   const int base = blockIdx.x * kRowsPerCta + warp * 16;  // the warp's 16 rows; N % 8 == 0, so
   if (base >= p.N) return;                                // rows base..base + 7 exist when base does
-  const bool upper_ok = base + 8 < p.N;                   // rows base + 8..base + 15 (N % 16 == 8)
+  const int rows = base + 8 < p.N ? 16 : 8;               // 8 when N % 16 == 8 cuts the last warp
   const int chunks = p.K / 64;
   const int c_begin = blockIdx.y * args.chunks_per_split;
   const int c_end = min(c_begin + args.chunks_per_split, chunks);
-  const int nsteps = (c_end - c_begin + kUnroll - 1) / kUnroll;
+  const int nstages = (c_end - c_begin + kStageChunks - 1) / kStageChunks;
 
-  const uint8_t* w_lo = static_cast<const uint8_t*>(p.b) + int64_t(base + g) * p.ldb + 16 * t;
-  const uint8_t* w_hi = upper_ok ? w_lo + 8 * p.ldb : w_lo;  // missing rows read row g again (not stored)
+  const uint8_t* w_rows = static_cast<const uint8_t*>(p.b) + int64_t(base) * p.ldb + 16 * lane;
+  const uint32_t w_smem = uint32_t(__cvta_generic_to_shared(smem)) + warp * kStages * kWarpStageBytes;
   const uint8_t* x_rows[kTokBlocks];
 #pragma unroll
   for (int b = 0; b < kTokBlocks; ++b)  // tokens past M read row M - 1 (not stored)
     x_rows[b] = static_cast<const uint8_t*>(p.a) + int64_t(min(8 * b + g, p.M - 1)) * p.lda + 16 * t;
 
-  // Step registers: chunk u's words 0-3 from row g, 4-7 from row g + 8.
-  using Words = uint32_t[kUnroll][8];
-  auto load_weights = [&](int c0, Words& w) {
+  // Stage of chunks [c0, c0 + kStageChunks) -> slot: row r's 512 bytes by one instruction
+  // (lane l: bytes [16 l, 16 l + 16)); chunks past the split's end are not read.
+  auto load_stage = [&](int c0, int slot) {
+    if (c0 * 64 + 16 * lane >= c_end * 64) return;
+    const uint8_t* src = w_rows + int64_t(c0) * 64;
+    const uint32_t dst = w_smem + slot * kWarpStageBytes + 16 * lane;
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u)
-      if (c0 + u < c_end) {
-        const uint4 lo = load_streaming(w_lo + int64_t(c0 + u) * 64);
-        const uint4 hi = load_streaming(w_hi + int64_t(c0 + u) * 64);
-        w[u][0] = lo.x; w[u][1] = lo.y; w[u][2] = lo.z; w[u][3] = lo.w;
-        w[u][4] = hi.x; w[u][5] = hi.y; w[u][6] = hi.z; w[u][7] = hi.w;
-      }
+    for (int r = 0; r < 16; ++r)
+      if (r < rows) cp_async16(dst + r * kPitch, src + r * p.ldb);
   };
 
-  // While the kernel before finishes (PDL), the first step's weights stream into L2.
+  // While the kernel before finishes (PDL), the first stage's weights stream into L2.
+  if (c_begin * 64 + 16 * lane < c_end * 64)
 #pragma unroll
-  for (int u = 0; u < kUnroll; ++u)
-    if (c_begin + u < c_end) {
-      prefetch_l2(w_lo + int64_t(c_begin + u) * 64);
-      prefetch_l2(w_hi + int64_t(c_begin + u) * 64);
-    }
+    for (int r = 0; r < 16; ++r)
+      if (r < rows) prefetch_l2(w_rows + int64_t(c_begin) * 64 + r * p.ldb);
   pdl::wait_for_prior_grids();
   pdl::launch_dependents();
+
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < nstages) load_stage(c_begin + s * kStageChunks, s);
+    cute::cp_async_fence();
+  }
 
   CReg acc[kTokBlocks][4];
 #pragma unroll
@@ -115,23 +138,30 @@ __global__ void __launch_bounds__(kThreads, kMinCtas) w8a8_decode_kernel(const A
 #pragma unroll
     for (int e = 0; e < 4; ++e) acc[b][e] = CReg(0);
 
-  Words w[2];
-  load_weights(c_begin, w[0]);
+  // Fragment rows g and g + 8 of a slot: the lane's 16 bytes of chunk u at + 64 u.
+  const uint32_t frag_off = g * kPitch + 16 * t;
+  int slot = 0;
+  for (int s = 0; s < nstages; ++s) {
+    cute::cp_async_wait<kStages - 2>();
+    __syncwarp();  // stage s is in for every lane; every lane is done reading stage s - 1's slot
+    const int refill = s + kStages - 1;
+    if (refill < nstages) load_stage(c_begin + refill * kStageChunks, refill % kStages);
+    cute::cp_async_fence();
 
-  auto step = [&](int s, auto parity) {
-    constexpr int cur = decltype(parity)::value;
-    const int c0 = c_begin + s * kUnroll;
-    if (s + 1 < nsteps) load_weights(c0 + kUnroll, w[cur ^ 1]);
-    uint4 x[kUnroll][kTokBlocks];
+    const int c0 = c_begin + s * kStageChunks;
+    uint4 x[kStageChunks][kTokBlocks];
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u)
+    for (int u = 0; u < kStageChunks; ++u)
       if (c0 + u < c_end)
 #pragma unroll
         for (int b = 0; b < kTokBlocks; ++b) x[u][b] = load_reused(x_rows[b] + int64_t(c0 + u) * 64);
+    const uint32_t frag = w_smem + slot * kWarpStageBytes + frag_off;
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
+    for (int u = 0; u < kStageChunks; ++u) {
       if (c0 + u >= c_end) break;
-      const uint32_t* a = w[cur][u];
+      uint32_t a[8];  // words 0-3: row g, 4-7: row g + 8
+      lds128(frag + 64 * u, a);
+      lds128(frag + 64 * u + 8 * kPitch, a + 4);
 #pragma unroll
       for (int b = 0; b < kTokBlocks; ++b) {
         const uint32_t xv[4] = {x[u][b].x, x[u][b].y, x[u][b].z, x[u][b].w};
@@ -141,11 +171,9 @@ __global__ void __launch_bounds__(kThreads, kMinCtas) w8a8_decode_kernel(const A
                      a[4 + 2 * j + 1], xv[2 * j], xv[2 * j + 1], acc[b][0], acc[b][1], acc[b][2], acc[b][3]);
       }
     }
-  };
-  for (int s = 0; s < nsteps; s += 2) {
-    step(s, std::integral_constant<int, 0>{});
-    if (s + 1 < nsteps) step(s + 1, std::integral_constant<int, 1>{});
+    slot = slot + 1 == kStages ? 0 : slot + 1;
   }
+  cute::cp_async_wait<0>();
 
   // acc[b][i]: weight row base + g + 8 (i / 2), token 8 b + 2 t + i % 2.
 #pragma unroll
@@ -154,7 +182,7 @@ __global__ void __launch_bounds__(kThreads, kMinCtas) w8a8_decode_kernel(const A
     for (int i = 0; i < 4; ++i) {
       const int tok = 8 * b + 2 * t + (i & 1);
       const int n = base + g + 8 * (i >> 1);
-      if (tok >= p.M || (i >= 2 && !upper_ok)) continue;
+      if (tok >= p.M || (i >= 2 && rows == 8)) continue;
       Acc v;
       if constexpr (std::is_same_v<CReg, Acc>) v = acc[b][i];
       else v = static_cast<Acc>(acc[b][i]);  // int32 bits held in uint32_t registers

@@ -9,11 +9,13 @@
 // operand type, since fp8 needs sm_89+).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cuda_runtime.h>
 
 #include "qgemm/dependent_launch.cuh"
+#include "qgemm/gemm/dynamic_smem.hpp"
 #include "qgemm/gemm/w8a8_decode_kernel.cuh"
 
 namespace qgemm {
@@ -22,14 +24,15 @@ inline constexpr int kW8A8DecodeMaxM = 16;
 
 struct W8A8DecodePlan {
   int tok_blocks;        // n8 token blocks: 1 (M <= 8) or 2
-  int row_ctas;          // grid.x: 64 weight rows each
+  int row_ctas;          // grid.x: kRowsPerCta weight rows each
   int splits;            // grid.y
   int chunks_per_split;  // k64 chunks
 };
 
-// Split K into as many parts as the GPU's resident CTA slots hold in one wave (kMinCtas a
-// SM: the measured rule of the k64 decode kernel, k64_decode_launch.cuh), keeping at least
-// two steps (the prefetch distance) a split. forced_splits > 0 overrides (benchmarks, tests).
+// Split K into as many parts as the GPU's resident CTA slots hold in one wave (kCtasPerSm
+// an SM, by shared memory on H100: the measured rule of the k64 decode kernel,
+// k64_decode_launch.cuh), keeping at least two stages a split. forced_splits > 0 overrides
+// (benchmarks, tests).
 inline W8A8DecodePlan w8a8_decode_plan(int M, int N, int K, int num_sms, int forced_splits = 0) {
   W8A8DecodePlan p{};
   p.tok_blocks = M <= 8 ? 1 : 2;
@@ -39,8 +42,9 @@ inline W8A8DecodePlan w8a8_decode_plan(int M, int N, int K, int num_sms, int for
   if (forced_splits > 0) {
     splits = forced_splits < chunks ? forced_splits : chunks;
   } else {
-    const int max_splits = chunks / (2 * w8a8decode::kUnroll) > 1 ? chunks / (2 * w8a8decode::kUnroll) : 1;
-    splits = num_sms * w8a8decode::kMinCtas / p.row_ctas;
+    const int stages = chunks / w8a8decode::kStageChunks;
+    const int max_splits = stages / 2 > 1 ? stages / 2 : 1;
+    splits = num_sms * w8a8decode::kCtasPerSm / p.row_ctas;
     splits = splits < 1 ? 1 : splits > max_splits ? max_splits : splits;
   }
   p.chunks_per_split = (chunks + splits - 1) / splits;
@@ -61,9 +65,12 @@ namespace detail {
 template <Operand8 kOp, class T, int kTokBlocks>
 Status w8a8_decode_run(const w8a8decode::Args& a, int row_ctas, int num_sms, cudaStream_t stream) {
   constexpr auto kernel = w8a8decode::w8a8_decode_kernel<kOp, T, kTokBlocks>;
+  static std::atomic<uint64_t> smem_done{0};
+  const Status st = wna16_set_smem_once(kernel, w8a8decode::kSmemBytes, smem_done);
+  if (st != Status::kSuccess) return st;
   void* kargs[] = {const_cast<w8a8decode::Args*>(&a)};
-  if (pdl::launch<kernel>(dim3(unsigned(row_ctas), unsigned(a.splits)), dim3(w8a8decode::kThreads), kargs, 0,
-                          stream) != cudaSuccess)
+  if (pdl::launch<kernel>(dim3(unsigned(row_ctas), unsigned(a.splits)), dim3(w8a8decode::kThreads), kargs,
+                          size_t(w8a8decode::kSmemBytes), stream) != cudaSuccess)
     return Status::kCudaError;
   if (a.splits == 1) return Status::kSuccess;
   // The sum launches the ordinary way (as the weight-only split-K reduce: splitk_reduce.cuh

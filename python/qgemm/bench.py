@@ -168,8 +168,8 @@ def _w8a8_methods(rows: bool = False, general: bool = False):
     """W8A8 int8 and fp8, bf16 activations and output: qgemm's whole op (per-token
     activation quantization kernel + scaled_mm) and its GEMM alone, beside torch's
     `_int_mm` and row-wise `_scaled_mm` with the same quantization written in torch.
-    general: instead, ours with the device's general family forced (sm90, else sm80) at
-    M <= 16, where the unforced dispatch runs the decode kernel (--decode-ab)."""
+    general: instead, ours with each general family the device has forced (sm90, sm80) at
+    M <= 16, where the unforced dispatch may run the decode kernel (--decode-ab)."""
     from qgemm.reference import activation_quant as ref
     from qgemm.w8a8 import scaled_mm
 
@@ -239,15 +239,17 @@ def _w8a8_methods(rows: bool = False, general: bool = False):
         return _Method("torch_scaled_mm_fp8_rowwise_bf16", bf16, 1.0, weights("fp8"), call)
 
     if general:
-        w8a8.FORCE_PATH = "sm90"
-        try:
-            w8a8.resolve_path(torch.int8)
-            path = "sm90"
-        except RuntimeError:
-            path = "sm80"
-        finally:
-            w8a8.FORCE_PATH = None
-        return [m(kind, path=path) for kind in ("int8", "fp8") for m in (whole_op, gemm_only)]
+        paths = []
+        for path in ("sm90", "sm80"):
+            w8a8.FORCE_PATH = path
+            try:
+                w8a8.resolve_path(torch.int8)
+                paths.append(path)
+            except RuntimeError:
+                pass
+            finally:
+                w8a8.FORCE_PATH = None
+        return [m(kind, path=path) for path in paths for kind in ("int8", "fp8") for m in (whole_op, gemm_only)]
     if rows:  # every row of the W8A8 table, forced, to set its max_m by measurement
         from qgemm.w8a8 import table_rows
         return [gemm_only(kind, i) for kind, dt in (("int8", torch.int8), ("fp8", torch.float8_e4m3fn))

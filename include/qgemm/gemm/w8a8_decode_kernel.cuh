@@ -42,15 +42,15 @@
 namespace qgemm {
 namespace w8a8decode {
 
-inline constexpr int kWarps = 2;
+inline constexpr int kWarps = 1;
 inline constexpr int kThreads = 32 * kWarps;
 inline constexpr int kRowsPerCta = 16 * kWarps;
-inline constexpr int kStageChunks = 8;                   // k64 chunks a stage: 512 bytes of each row
+inline constexpr int kStageChunks = 32;                  // k64 chunks a stage: 2 KiB of each row
 inline constexpr int kStages = 3;                        // two in flight while one is read
 inline constexpr int kPitch = kStageChunks * 64 + 64;   // row pitch in shared memory (bank offset 64)
 inline constexpr int kWarpStageBytes = 16 * kPitch;
-inline constexpr int kSmemBytes = kWarps * kStages * kWarpStageBytes;  // 54 KiB
-inline constexpr int kCtasPerSm = 4;                     // H100 (227 KiB): the split plan's slots
+inline constexpr int kSmemBytes = kWarps * kStages * kWarpStageBytes;  // 99 KiB
+inline constexpr int kCtasPerSm = 2;                     // H100 (227 KiB): the split plan's slots
 
 __device__ __forceinline__ void cp_async16(uint32_t smem, const void* gmem) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(gmem));
@@ -107,22 +107,30 @@ __global__ void __launch_bounds__(kThreads) w8a8_decode_kernel(const Args args) 
   for (int b = 0; b < kTokBlocks; ++b)  // tokens past M read row M - 1 (not stored)
     x_rows[b] = static_cast<const uint8_t*>(p.a) + int64_t(min(8 * b + g, p.M - 1)) * p.lda + 16 * t;
 
-  // Stage of chunks [c0, c0 + kStageChunks) -> slot: row r's 512 bytes by one instruction
-  // (lane l: bytes [16 l, 16 l + 16)); chunks past the split's end are not read.
+  // Stage of chunks [c0, c0 + kStageChunks) -> slot: each row's kStageChunks * 64 bytes in
+  // instructions of 512 (lane l: bytes [16 l, 16 l + 16) of each); chunks past the split's
+  // end are not read.
+  constexpr int kPieces = kStageChunks / 8;  // 512-byte pieces of a row's stage
   auto load_stage = [&](int c0, int slot) {
-    if (c0 * 64 + 16 * lane >= c_end * 64) return;
     const uint8_t* src = w_rows + int64_t(c0) * 64;
     const uint32_t dst = w_smem + slot * kWarpStageBytes + 16 * lane;
 #pragma unroll
-    for (int r = 0; r < 16; ++r)
-      if (r < rows) cp_async16(dst + r * kPitch, src + r * p.ldb);
+    for (int i = 0; i < kPieces; ++i) {
+      if (c0 * 64 + 512 * i + 16 * lane >= c_end * 64) break;
+#pragma unroll
+      for (int r = 0; r < 16; ++r)
+        if (r < rows) cp_async16(dst + r * kPitch + 512 * i, src + r * p.ldb + 512 * i);
+    }
   };
 
   // While the kernel before finishes (PDL), the first stage's weights stream into L2.
-  if (c_begin * 64 + 16 * lane < c_end * 64)
+#pragma unroll
+  for (int i = 0; i < kPieces; ++i) {
+    if (c_begin * 64 + 512 * i + 16 * lane >= c_end * 64) break;
 #pragma unroll
     for (int r = 0; r < 16; ++r)
-      if (r < rows) prefetch_l2(w_rows + int64_t(c_begin) * 64 + r * p.ldb);
+      if (r < rows) prefetch_l2(w_rows + int64_t(c_begin) * 64 + r * p.ldb + 512 * i);
+  }
   pdl::wait_for_prior_grids();
   pdl::launch_dependents();
 
@@ -141,6 +149,7 @@ __global__ void __launch_bounds__(kThreads) w8a8_decode_kernel(const Args args) 
   // Fragment rows g and g + 8 of a slot: the lane's 16 bytes of chunk u at + 64 u.
   const uint32_t frag_off = g * kPitch + 16 * t;
   int slot = 0;
+  uint4 x[8][kTokBlocks];
   for (int s = 0; s < nstages; ++s) {
     cute::cp_async_wait<kStages - 2>();
     __syncwarp();  // stage s is in for every lane; every lane is done reading stage s - 1's slot
@@ -148,23 +157,24 @@ __global__ void __launch_bounds__(kThreads) w8a8_decode_kernel(const Args args) 
     if (refill < nstages) load_stage(c_begin + refill * kStageChunks, refill % kStages);
     cute::cp_async_fence();
 
-    const int c0 = c_begin + s * kStageChunks;
-    uint4 x[kStageChunks][kTokBlocks];
-#pragma unroll
-    for (int u = 0; u < kStageChunks; ++u)
-      if (c0 + u < c_end)
-#pragma unroll
-        for (int b = 0; b < kTokBlocks; ++b) x[u][b] = load_reused(x_rows[b] + int64_t(c0 + u) * 64);
     const uint32_t frag = w_smem + slot * kWarpStageBytes + frag_off;
 #pragma unroll
     for (int u = 0; u < kStageChunks; ++u) {
-      if (c0 + u >= c_end) break;
+      const int c = c_begin + s * kStageChunks + u;
+      if (c >= c_end) break;
+      if (u % 8 == 0) {  // the activations of the next 8 chunks (L1)
+#pragma unroll
+        for (int v = 0; v < 8; ++v)
+          if (c + v < c_end)
+#pragma unroll
+            for (int b = 0; b < kTokBlocks; ++b) x[v][b] = load_reused(x_rows[b] + int64_t(c + v) * 64);
+      }
       uint32_t a[8];  // words 0-3: row g, 4-7: row g + 8
       lds128(frag + 64 * u, a);
       lds128(frag + 64 * u + 8 * kPitch, a + 4);
 #pragma unroll
       for (int b = 0; b < kTokBlocks; ++b) {
-        const uint32_t xv[4] = {x[u][b].x, x[u][b].y, x[u][b].z, x[u][b].w};
+        const uint32_t xv[4] = {x[u % 8][b].x, x[u % 8][b].y, x[u % 8][b].z, x[u % 8][b].w};
 #pragma unroll
         for (int j = 0; j < 2; ++j)  // registers a0..a3: row g low k, row g + 8 low k, row g high k, row g + 8 high k
           MmaOp::fma(acc[b][0], acc[b][1], acc[b][2], acc[b][3], a[2 * j], a[4 + 2 * j], a[2 * j + 1],

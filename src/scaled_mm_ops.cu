@@ -54,13 +54,14 @@ int scaled_mm_resolve_path(int path, int operand) {
 namespace {
 
 // The family that runs `p`: resolve_path's, except that auto with no forced config hands
-// decode sizes (M <= kScaledMmDecodeMaxM, K % 64 == 0) to the decode kernel.
+// decode sizes (M <= kScaledMmDecodeMaxM of the general family and operand, K % 64 == 0)
+// to the decode kernel.
 ScaledMmPath family(const ScaledMmParams& p, int path) {
   const int resolved = scaled_mm_resolve_path(path, int(p.operand));
   // (resolved >= 0: the device runs the operand with mma.sync, so decode's kernel can run.)
-  if (resolved >= 0 && ScaledMmPath(path) == ScaledMmPath::kAuto && p.config < 0 &&
-      p.M <= kScaledMmDecodeMaxM && scaled_mm_decode_serves(p))
-    return ScaledMmPath::kDecode;
+  if (resolved < 0 || ScaledMmPath(path) != ScaledMmPath::kAuto || p.config >= 0) return ScaledMmPath(resolved);
+  const int max_m = kScaledMmDecodeMaxM[ScaledMmPath(resolved) == ScaledMmPath::kSm90][int(p.operand)];
+  if (p.M <= max_m && scaled_mm_decode_serves(p)) return ScaledMmPath::kDecode;
   return ScaledMmPath(resolved);
 }
 

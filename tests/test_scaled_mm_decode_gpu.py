@@ -126,18 +126,25 @@ def test_refusals():
     assert status != 0 and bool((out == 7.0).all())
 
 
-def test_unforced_dispatch_takes_decode_sizes():
+def test_unforced_dispatch_by_the_measured_table():
+    # kScaledMmDecodeMaxM: fp8 at M <= 16 goes to the decode kernel where the general family
+    # is sm80; int8 never (the sm80 family measured faster); nothing on sm90 (ties).
     w8a8.FORCE_PATH = None
     ext = _ext.extension()
     sms = _ext.num_sms(torch.device("cuda"))
 
-    def plan(m, k):
-        return ext.scaled_mm_plan(m, 8192, k, 0, 1, False, sms, 0, -1)
-    assert plan(1, 8192).startswith("decode ") and plan(16, 28672).startswith("decode ")
-    assert not plan(17, 8192).startswith("decode ")   # M past the decode rows
-    assert not plan(4, 8208).startswith("decode ")    # K % 64 != 0
-    assert not ext.scaled_mm_plan(4, 8192, 8192, 0, 1, False, sms, 0, 0).startswith("decode ")  # a forced row
-    # and the unforced op at decode sizes equals the forced decode kernel
+    def plan(m, k, operand, config=-1):
+        return ext.scaled_mm_plan(m, 8192, k, operand, 1, False, sms, 0, config)
+    for operand, dtype in ((0, I8), (1, F8)):
+        if dtype not in DTYPES:
+            continue
+        decode_here = dtype == F8 and w8a8.resolve_path(dtype) == "sm80"
+        assert plan(1, 8192, operand).startswith("decode ") == decode_here
+        assert plan(16, 28672, operand).startswith("decode ") == decode_here
+        assert not plan(17, 8192, operand).startswith("decode ")   # M past the decode sizes
+        assert not plan(4, 8208, operand).startswith("decode ")    # K % 64 != 0
+        assert not plan(4, 8192, operand, 0).startswith("decode ")  # a forced row of the general table
+    # and the unforced op at decode sizes equals the forced decode kernel (int8: both exact)
     args, kw = _problem(3, 256, 1024, I8, torch.bfloat16, True, True, True, None, seed=3)
     auto = w8a8.scaled_mm(*args, **kw)
     w8a8.FORCE_PATH = "decode"

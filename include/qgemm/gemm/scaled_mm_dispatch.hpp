@@ -18,8 +18,17 @@ constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int force
 
 // ------------------------------------------------------------------ decode (mma.sync)
 // Largest M the decode kernel (w8a8_decode_kernel.cuh, up to 16) serves when no family is
-// forced; above it the device's general family (sm90 or sm80) runs.
-inline constexpr int kScaledMmDecodeMaxM = 16;
+// forced, by the device's general family and the operand; 0: never, the general family
+// runs. Measured on H100 (70B block, GEMM alone, M = 1 / 16,
+// benchmarks/results/bench_w8a8_decode_e7b4dd2.json): against sm90, int8 315 / 319 vs 318 /
+// 322 and fp8 321 / 325 vs 315 / 320 (ties: every kernel streams [N, K] weights at the same
+// ~2.9 TB/s there, README); against the sm80 family, int8 315 / 319 vs 309 / 314 (sm80
+// ahead) and fp8 321 / 325 vs 347 / 350 (decode ahead).
+inline constexpr int kScaledMmDecodeMaxM[2][2] = {
+    // int8, fp8 e4m3
+    {0, 16},  // general family sm80 (sm_80 / sm_89, builds without 90a)
+    {0, 0},   // general family sm90
+};
 
 // ----------------------------------------------------------------- sm90a (wgmma)
 // Tiles are given in the kernel's own M x N x K: with swap_ab the kernel computes

@@ -86,7 +86,8 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
 // Which kernel family runs a W8A8 GEMM: the best one for the current device and M, or one
 // forced (tests and benchmarks). sm90: wgmma (built for 90a, runs on sm_90 only);
 // sm80: mma.sync (int8 on sm_80+, fp8 on sm_89+); decode: the M <= 16 mma.sync kernel
-// (same architectures as sm80; auto picks it where kScaledMmDecodeMaxM, by measurement, says).
+// (same architectures as sm80). Unforced, decode sizes go where kScaledMmDecodeSizeRoute
+// (scaled_mm_dispatch.hpp, by measurement) says.
 enum class ScaledMmPath : int { kAuto = 0, kSm80 = 1, kSm90 = 2, kDecode = 3 };
 
 // The family `path` resolves to on the current device for any M, or -1 if none can run

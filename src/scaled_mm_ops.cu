@@ -53,15 +53,21 @@ int scaled_mm_resolve_path(int path, int operand) {
 
 namespace {
 
-// The family that runs `p`: resolve_path's, except that auto with no forced config hands
-// decode sizes (M <= kScaledMmDecodeMaxM of the general family and operand, K % 64 == 0)
-// to the decode kernel.
+// The family that runs `p`: resolve_path's, except that auto with no forced config sends
+// decode sizes where kScaledMmDecodeSizeRoute says (the decode kernel only where it serves
+// the shape: K % 64 == 0).
 ScaledMmPath family(const ScaledMmParams& p, int path) {
   const int resolved = scaled_mm_resolve_path(path, int(p.operand));
-  // (resolved >= 0: the device runs the operand with mma.sync, so decode's kernel can run.)
-  if (resolved < 0 || ScaledMmPath(path) != ScaledMmPath::kAuto || p.config >= 0) return ScaledMmPath(resolved);
-  const int max_m = kScaledMmDecodeMaxM[ScaledMmPath(resolved) == ScaledMmPath::kSm90][int(p.operand)];
-  if (p.M <= max_m && scaled_mm_decode_serves(p)) return ScaledMmPath::kDecode;
+  if (resolved < 0 || ScaledMmPath(path) != ScaledMmPath::kAuto || p.config >= 0 || p.M > kScaledMmDecodeSizeMaxM)
+    return ScaledMmPath(resolved);
+  // (resolved >= 0: the device runs the operand with mma.sync, so the sm80 and decode kernels can run.)
+  switch (kScaledMmDecodeSizeRoute[ScaledMmPath(resolved) == ScaledMmPath::kSm90][int(p.operand)]) {
+    case ScaledMmDecodeRoute::kSm80: return ScaledMmPath::kSm80;
+    case ScaledMmDecodeRoute::kDecode:
+      if (scaled_mm_decode_serves(p)) return ScaledMmPath::kDecode;
+      break;
+    case ScaledMmDecodeRoute::kGeneral: break;
+  }
   return ScaledMmPath(resolved);
 }
 

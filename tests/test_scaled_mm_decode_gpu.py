@@ -127,25 +127,27 @@ def test_refusals():
 
 
 def test_unforced_dispatch_by_the_measured_table():
-    # kScaledMmDecodeMaxM: fp8 at M <= 16 goes to the decode kernel where the general family
-    # is sm80; int8 never (the sm80 family measured faster); nothing on sm90 (ties).
+    # kScaledMmDecodeSizeRoute at M <= 16: int8 to the sm80 family where the general one is
+    # sm90 (else its own); fp8 to the decode kernel where the general family is sm80, else
+    # sm90's own. Larger M, K % 64 != 0 (decode) and a forced row keep the general family.
     w8a8.FORCE_PATH = None
     ext = _ext.extension()
     sms = _ext.num_sms(torch.device("cuda"))
 
-    def plan(m, k, operand, config=-1):
-        return ext.scaled_mm_plan(m, 8192, k, operand, 1, False, sms, 0, config)
+    def family(m, k, operand, config=-1):
+        return ext.scaled_mm_plan(m, 8192, k, operand, 1, False, sms, 0, config).split(" ")[0]
     for operand, dtype in ((0, I8), (1, F8)):
         if dtype not in DTYPES:
             continue
-        decode_here = dtype == F8 and w8a8.resolve_path(dtype) == "sm80"
-        assert plan(1, 8192, operand).startswith("decode ") == decode_here
-        assert plan(16, 28672, operand).startswith("decode ") == decode_here
-        assert not plan(17, 8192, operand).startswith("decode ")   # M past the decode sizes
-        assert not plan(4, 8208, operand).startswith("decode ")    # K % 64 != 0
-        assert not plan(4, 8192, operand, 0).startswith("decode ")  # a forced row of the general table
-    # and the unforced op at decode sizes equals the forced decode kernel (int8: both exact)
+        general = w8a8.resolve_path(dtype)
+        small = ("sm80" if dtype == I8 else
+                 "decode" if general == "sm80" else general)
+        assert family(1, 8192, operand) == small and family(16, 28672, operand) == small
+        assert family(17, 8192, operand) == general
+        assert family(4, 8208, operand) == ("sm80" if small == "decode" else small)
+        assert family(4, 8192, operand, 0) == general  # a forced row of the general table
+    # and the unforced op at decode sizes equals the forced family it routes to (int8: exact)
     args, kw = _problem(3, 256, 1024, I8, torch.bfloat16, True, True, True, None, seed=3)
     auto = w8a8.scaled_mm(*args, **kw)
-    w8a8.FORCE_PATH = "decode"
+    w8a8.FORCE_PATH = "sm80"
     assert torch.equal(auto, w8a8.scaled_mm(*args, **kw))

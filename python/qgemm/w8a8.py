@@ -10,9 +10,9 @@ in qgemm.reference.scaled_mm; the kernel table in include/qgemm/gemm/scaled_mm_d
 Kernel families: sm90 (CUTLASS 3.x wgmma, built for 90a, sm_90 devices), sm80
 (mma.sync: int8 on sm_80+, fp8 on sm_89+) and decode (mma.sync, M <= 16 and K % 64 == 0,
 the weights streamed as the mma's A operand: include/qgemm/gemm/w8a8_decode_kernel.cuh).
-With no FORCE_PATH the device's general family runs, except at the decode sizes where
-kScaledMmDecodeMaxM (scaled_mm_dispatch.hpp, by measurement) gives them to the decode kernel
-(fp8 where the general family is sm80; on H100 the sm90 family ties it and keeps them).
+With no FORCE_PATH the device's general family runs, except at decode sizes (M <= 16),
+which kScaledMmDecodeSizeRoute (scaled_mm_dispatch.hpp, by measurement) may send to another
+family: int8 to sm80 on H100, fp8 to the decode kernel where the general family is sm80.
 """
 from __future__ import annotations
 

@@ -16,18 +16,21 @@ constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int force
   return -1;
 }
 
-// ------------------------------------------------------------------ decode (mma.sync)
-// Largest M the decode kernel (w8a8_decode_kernel.cuh, up to 16) serves when no family is
-// forced, by the device's general family and the operand; 0: never, the general family
-// runs. Measured on H100 (70B block, GEMM alone, M = 1 / 16,
-// benchmarks/results/bench_w8a8_decode_e7b4dd2.json): against sm90, int8 315 / 319 vs 318 /
-// 322 and fp8 321 / 325 vs 315 / 320 (ties: every kernel streams [N, K] weights at the same
-// ~2.9 TB/s there, README); against the sm80 family, int8 315 / 319 vs 309 / 314 (sm80
-// ahead) and fp8 321 / 325 vs 347 / 350 (decode ahead).
-inline constexpr int kScaledMmDecodeMaxM[2][2] = {
-    // int8, fp8 e4m3
-    {0, 16},  // general family sm80 (sm_80 / sm_89, builds without 90a)
-    {0, 0},   // general family sm90
+// ----------------------------------------------------------- decode sizes (M <= 16)
+// With no family forced, M <= kScaledMmDecodeSizeMaxM goes to the family this table names,
+// by the device's general family and the operand (kGeneral: the general family's own table).
+// Measured on H100 (70B block, GEMM alone, M = 1 / 16, bench_w8a8_decode_e7b4dd2.json):
+//   int8: sm80 309 / 314, sm90 318 / 322, decode 315 / 319 (sm80 ahead on every layer);
+//   fp8:  sm80 347 / 350, sm90 315 / 320, decode 321 / 325.
+// (Every kernel streams the [N, K] weights of gate_up / down at the same ~2.9 / 2.7 TB/s;
+// they differ in the small layers.) On sm_80 / sm_89 the sm80 family stands in for sm90:
+// fp8 goes to the decode kernel (H100 proxy: 321 vs 347).
+enum class ScaledMmDecodeRoute : int { kGeneral, kSm80, kDecode };
+inline constexpr int kScaledMmDecodeSizeMaxM = 16;
+inline constexpr ScaledMmDecodeRoute kScaledMmDecodeSizeRoute[2][2] = {
+    // int8,                       fp8 e4m3
+    {ScaledMmDecodeRoute::kGeneral, ScaledMmDecodeRoute::kDecode},   // general family sm80
+    {ScaledMmDecodeRoute::kSm80, ScaledMmDecodeRoute::kGeneral},     // general family sm90
 };
 
 // ----------------------------------------------------------------- sm90a (wgmma)

@@ -22,7 +22,8 @@
 // (A first kernel of this shape, removed in 289703a, loaded x with 32-bit __ldg per mma,
 // scaled every weight pair and had no load in flight while it computed: 1.5x slower.)
 //
-// CTA: kCols n64 block columns x 4 warps; blockIdx.x = column group, blockIdx.y = split
+// CTA: kCols n64 block columns x 4 warps (two columns: x shared by 8 warps, and a k64 block
+// row's reads 4 KiB contiguous, two adjacent tiles); blockIdx.x = column group, blockIdx.y = split
 // (a range of k64 blocks). One split writes out (+ bias) directly; several write fp32
 // partials [splits, M, N] that splitk_reduce.cuh sums in split order.
 #pragma once
@@ -91,7 +92,7 @@ __host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks)
   return kind == WeightKind::kInt8 ? 4 : tok_blocks == 1 ? 8 : 6;
 }
 
-template <class T, WeightKind kKind, int kTokBlocks>
+template <class T, WeightKind kKind, int kTokBlocks, int kCols>
 struct DecodeKernel {
   static constexpr bool kInt8 = kKind == WeightKind::kInt8;
   static constexpr bool kHasZeros = kKind == WeightKind::kUint4;
@@ -99,7 +100,7 @@ struct DecodeKernel {
   static constexpr int kTileBytes = Format::kTileBytes;      // 2048 / 4096
   static constexpr int kLoads = kInt8 ? 2 : 1;               // 16-byte loads per lane per block
   static constexpr int kUnroll = decode_unroll(kKind, kTokBlocks);
-  static constexpr int kCols = kTokBlocks;                   // n64 columns per CTA (x reuse at M > 8)
+  static_assert(kCols >= kTokBlocks && kCols <= 2, "n64 columns per CTA: 1 or 2, at least the token blocks");
   static constexpr int kThreads = 128 * kCols;
   static constexpr int kMinCtas = 4 / kCols;                 // 16 warps per SM: <= 128 registers
   static constexpr int kMaxTokens = 8 * kTokBlocks;
@@ -235,18 +236,18 @@ struct DecodeKernel {
   }
 };
 
-template <class T, WeightKind kKind, int kTokBlocks>
-__global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks>::kThreads,
-                                  DecodeKernel<T, kKind, kTokBlocks>::kMinCtas)
+template <class T, WeightKind kKind, int kTokBlocks, int kCols>
+__global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kThreads,
+                                  DecodeKernel<T, kKind, kTokBlocks, kCols>::kMinCtas)
     k64_decode_kernel(const Args a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  using K = DecodeKernel<T, kKind, kTokBlocks>;
+  using K = DecodeKernel<T, kKind, kTokBlocks, kCols>;
   constexpr int U = K::kUnroll;
   extern __shared__ __align__(128) uint8_t smem[];
 
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
   const int ncols = a.N / 64;
-  const int col0 = blockIdx.x * K::kCols;        // first n64 column of the CTA
+  const int col0 = blockIdx.x * kCols;           // first n64 column of the CTA
   const int col = col0 + warp / 4;               // this warp's column
   const bool col_ok = col < ncols;
   const int q = warp % 4;                        // 16-row chunk of the column

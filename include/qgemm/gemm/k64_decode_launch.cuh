@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cuda_runtime.h>
 
 #include "qgemm/dependent_launch.cuh"
@@ -27,7 +28,8 @@ namespace qgemm {
 inline constexpr int kK64DecodeMaxM = 16;
 
 struct K64DecodePlan {
-  int tok_blocks;        // n8 token blocks (1: M <= 8, 2: M <= 16); also n64 columns per CTA
+  int tok_blocks;        // n8 token blocks (1: M <= 8, 2: M <= 16)
+  int cols;              // n64 columns per CTA (1 or 2; 2 with two token blocks)
   int col_ctas;          // grid.x
   int splits;            // grid.y
   int blocks_per_split;  // k64 blocks
@@ -37,17 +39,29 @@ struct K64DecodePlan {
 inline constexpr int kK64DecodeRegs = 128;
 
 // CTAs of the kernel resident per SM (227 KiB shared memory, 64K registers, 64 warps).
-inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks) {
+inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks, int cols) {
   const int unroll = k64decode::decode_unroll(kind, tok_blocks);
   const bool zeros = kind == WeightKind::kUint4;
-  const int buffer = M * (unroll * 128 + 16) + (zeros ? 2 : 1) * unroll * 128 * tok_blocks;
+  const int buffer = M * (unroll * 128 + 16) + (zeros ? 2 : 1) * unroll * 128 * cols;
   const int by_smem = (227 * 1024) / (3 * buffer + 1024);
-  const int threads = 128 * tok_blocks;
+  const int threads = 128 * cols;
   const int by_regs = 65536 / (threads * kK64DecodeRegs);
   const int by_warps = 64 / (threads / 32);
   int n = by_smem < by_regs ? by_smem : by_regs;
   n = n < by_warps ? n : by_warps;
   return n < 1 ? 1 : n;
+}
+
+// n64 columns per CTA at one token block: QGEMM_K64_DECODE_COLS=1 or 2 in the environment
+// forces them (benchmarks: both in one build), read once; else the measured choice.
+inline int k64_decode_cols_one_token_block(WeightKind kind) {
+  static const int forced = [] {
+    const char* env = std::getenv("QGEMM_K64_DECODE_COLS");
+    return env && (env[0] == '1' || env[0] == '2') && env[1] == '\0' ? env[0] - '0' : 0;
+  }();
+  if (forced) return forced;
+  (void)kind;
+  return 1;
 }
 
 // Split K into as many parts as fit the GPU's resident CTA slots in one wave (the weights
@@ -58,7 +72,8 @@ inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks) {
 inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0) {
   K64DecodePlan p{};
   p.tok_blocks = M <= 8 ? 1 : 2;
-  p.col_ctas = (N / 64 + p.tok_blocks - 1) / p.tok_blocks;
+  p.cols = p.tok_blocks == 2 ? 2 : k64_decode_cols_one_token_block(kind);
+  p.col_ctas = (N / 64 + p.cols - 1) / p.cols;
   const int blocks = K / 64;
   const int unroll = k64decode::decode_unroll(kind, p.tok_blocks);
   const int max_splits = blocks / (2 * unroll) > 1 ? blocks / (2 * unroll) : 1;
@@ -66,7 +81,7 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
   if (forced_splits > 0) {
     splits = forced_splits < blocks ? forced_splits : blocks;
   } else {
-    const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks);
+    const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks, p.cols);
     splits = slots / p.col_ctas;
     splits = splits < 1 ? 1 : splits > max_splits ? max_splits : splits;
   }
@@ -89,10 +104,10 @@ inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
 
 namespace detail {
 
-template <class T, WeightKind kKind, int kTokBlocks>
+template <class T, WeightKind kKind, int kTokBlocks, int kCols>
 Status k64_decode_run(const k64decode::Args& a, int col_ctas, int num_sms, cudaStream_t stream) {
-  using K = k64decode::DecodeKernel<T, kKind, kTokBlocks>;
-  constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks>;
+  using K = k64decode::DecodeKernel<T, kKind, kTokBlocks, kCols>;
+  constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks, kCols>;
   const int smem = K::smem_bytes(a.M);
   static std::atomic<uint64_t> smem_done{0};
   const Status st = wna16_set_smem_once(kernel, K::smem_bytes(8 * kTokBlocks), smem_done);
@@ -109,8 +124,9 @@ Status k64_decode_run(const k64decode::Args& a, int col_ctas, int num_sms, cudaS
 
 template <class T, WeightKind kKind>
 Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
-  if (plan.tok_blocks == 1) return k64_decode_run<T, kKind, 1>(a, plan.col_ctas, num_sms, stream);
-  return k64_decode_run<T, kKind, 2>(a, plan.col_ctas, num_sms, stream);
+  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2>(a, plan.col_ctas, num_sms, stream);
+  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2>(a, plan.col_ctas, num_sms, stream);
+  return k64_decode_run<T, kKind, 1, 1>(a, plan.col_ctas, num_sms, stream);
 }
 
 template <class T>
@@ -164,17 +180,19 @@ inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
 }
 
 // ---- explicit instantiations (src/wna16_k64_decode.cu)
-#define QGEMM_K64_DECODE_FOR_EACH(X)                                                                  \
-  X(__half, WeightKind::kInt4, 1) X(__half, WeightKind::kInt4, 2) X(__half, WeightKind::kUint4, 1)    \
-  X(__half, WeightKind::kUint4, 2) X(__half, WeightKind::kInt8, 1) X(__half, WeightKind::kInt8, 2)    \
-  X(__nv_bfloat16, WeightKind::kInt4, 1) X(__nv_bfloat16, WeightKind::kInt4, 2)                       \
-  X(__nv_bfloat16, WeightKind::kUint4, 1) X(__nv_bfloat16, WeightKind::kUint4, 2)                     \
-  X(__nv_bfloat16, WeightKind::kInt8, 1) X(__nv_bfloat16, WeightKind::kInt8, 2)
-#define QGEMM_K64_DECODE_INSTANTIATE(T, K, B) \
-  template Status detail::k64_decode_run<T, K, B>(const k64decode::Args&, int, int, cudaStream_t);
+#define QGEMM_K64_DECODE_FOR_EACH_KIND(X, T, K) X(T, K, 1, 1) X(T, K, 1, 2) X(T, K, 2, 2)
+#define QGEMM_K64_DECODE_FOR_EACH(X)                                                                        \
+  QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kInt4)                                              \
+  QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kUint4)                                             \
+  QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kInt8)                                              \
+  QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kInt4)                                       \
+  QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kUint4)                                      \
+  QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kInt8)
+#define QGEMM_K64_DECODE_INSTANTIATE(T, K, B, C) \
+  template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, int, int, cudaStream_t);
 #if defined(QGEMM_K64_DECODE_EXTERN_TEMPLATES)
-#define QGEMM_K64_DECODE_EXTERN(T, K, B) \
-  extern template Status detail::k64_decode_run<T, K, B>(const k64decode::Args&, int, int, cudaStream_t);
+#define QGEMM_K64_DECODE_EXTERN(T, K, B, C) \
+  extern template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, int, int, cudaStream_t);
 QGEMM_K64_DECODE_FOR_EACH(QGEMM_K64_DECODE_EXTERN)
 #undef QGEMM_K64_DECODE_EXTERN
 #endif

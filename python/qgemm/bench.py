@@ -168,8 +168,8 @@ def _w8a8_methods(rows: bool = False, general: bool = False):
     """W8A8 int8 and fp8, bf16 activations and output: qgemm's whole op (per-token
     activation quantization kernel + scaled_mm) and its GEMM alone, beside torch's
     `_int_mm` and row-wise `_scaled_mm` with the same quantization written in torch.
-    general: instead, ours with each general family the device has forced (sm90, sm80) at
-    M <= 16, where the unforced dispatch may run the decode kernel (--decode-ab)."""
+    general: instead, ours with each family the device has forced (sm90, sm80, decode) at
+    M <= 16, where the unforced dispatch picks one by its table (--decode-ab)."""
     from qgemm.reference import activation_quant as ref
     from qgemm.w8a8 import scaled_mm
 
@@ -240,7 +240,7 @@ def _w8a8_methods(rows: bool = False, general: bool = False):
 
     if general:
         paths = []
-        for path in ("sm90", "sm80"):
+        for path in ("sm90", "sm80", "decode"):
             w8a8.FORCE_PATH = path
             try:
                 w8a8.resolve_path(torch.int8)

@@ -52,16 +52,16 @@ inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks, int co
   return n < 1 ? 1 : n;
 }
 
-// n64 columns per CTA at one token block: QGEMM_K64_DECODE_COLS=1 or 2 in the environment
-// forces them (benchmarks: both in one build), read once; else the measured choice.
-inline int k64_decode_cols_one_token_block(WeightKind kind) {
+// n64 columns per CTA at one token block: two, measured faster for every weight kind (H100,
+// 70B block, M = 1 / 8, benchmarks/results/bench_k64_decode_cols{1,2}_85f1c0b.json: int4
+// fp16 178 / 190 -> 174 / 180 us, uint4 186 / 195 -> 181 / 185, int8 284 / 296 -> 282 / 288).
+// QGEMM_K64_DECODE_COLS=1 or 2 in the environment forces them (benchmarks), read once.
+inline int k64_decode_cols_one_token_block() {
   static const int forced = [] {
     const char* env = std::getenv("QGEMM_K64_DECODE_COLS");
     return env && (env[0] == '1' || env[0] == '2') && env[1] == '\0' ? env[0] - '0' : 0;
   }();
-  if (forced) return forced;
-  (void)kind;
-  return 1;
+  return forced ? forced : 2;
 }
 
 // Split K into as many parts as fit the GPU's resident CTA slots in one wave (the weights
@@ -72,7 +72,7 @@ inline int k64_decode_cols_one_token_block(WeightKind kind) {
 inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0) {
   K64DecodePlan p{};
   p.tok_blocks = M <= 8 ? 1 : 2;
-  p.cols = p.tok_blocks == 2 ? 2 : k64_decode_cols_one_token_block(kind);
+  p.cols = p.tok_blocks == 2 ? 2 : k64_decode_cols_one_token_block();
   p.col_ctas = (N / 64 + p.cols - 1) / p.cols;
   const int blocks = K / 64;
   const int unroll = k64decode::decode_unroll(kind, p.tok_blocks);

@@ -42,15 +42,15 @@
 namespace qgemm {
 namespace w8a8decode {
 
-inline constexpr int kWarps = 1;
+inline constexpr int kWarps = 2;
 inline constexpr int kThreads = 32 * kWarps;
 inline constexpr int kRowsPerCta = 16 * kWarps;
-inline constexpr int kStageChunks = 32;                  // k64 chunks a stage: 2 KiB of each row
+inline constexpr int kStageChunks = 8;                   // k64 chunks a stage: 512 bytes of each row
 inline constexpr int kStages = 3;                        // two in flight while one is read
 inline constexpr int kPitch = kStageChunks * 64 + 64;   // row pitch in shared memory (bank offset 64)
 inline constexpr int kWarpStageBytes = 16 * kPitch;
-inline constexpr int kSmemBytes = kWarps * kStages * kWarpStageBytes;  // 99 KiB
-inline constexpr int kCtasPerSm = 2;                     // H100 (227 KiB): the split plan's slots
+inline constexpr int kSmemBytes = kWarps * kStages * kWarpStageBytes;  // 54 KiB
+inline constexpr int kCtasPerSm = 4;                     // H100 (227 KiB): the split plan's slots
 
 __device__ __forceinline__ void cp_async16(uint32_t smem, const void* gmem) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(gmem));

@@ -19,12 +19,12 @@ constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int force
 // ----------------------------------------------------------- decode sizes (M <= 16)
 // With no family forced, M <= kScaledMmDecodeSizeMaxM goes to the family this table names,
 // by the device's general family and the operand (kGeneral: the general family's own table).
-// Measured on H100 (70B block, GEMM alone, M = 1 / 16, bench_w8a8_decode_e7b4dd2.json):
-//   int8: sm80 309 / 314, sm90 318 / 322, decode 315 / 319 (sm80 ahead on every layer);
-//   fp8:  sm80 347 / 350, sm90 315 / 320, decode 321 / 325.
-// (Every kernel streams the [N, K] weights of gate_up / down at the same ~2.9 / 2.7 TB/s;
-// they differ in the small layers.) On sm_80 / sm_89 the sm80 family stands in for sm90:
-// fp8 goes to the decode kernel (H100 proxy: 321 vs 347).
+// Measured on H100 (70B block, GEMM alone, M = 1 / 16, one process:
+// benchmarks/results/bench_w8a8_decode_b9b9d34.json):
+//   int8: sm80 309 / 314, sm90 315 / 320, decode 321 / 329 (sm80 ahead in 4 runs of 4);
+//   fp8:  sm80 345 / 348, sm90 315 / 319, decode 316 / 339.
+// On sm_80 / sm_89 (no 90a) the sm80 family is the general one: fp8 goes to the decode
+// kernel there (H100 proxy: 316 / 339 vs 345 / 348), int8 stays.
 enum class ScaledMmDecodeRoute : int { kGeneral, kSm80, kDecode };
 inline constexpr int kScaledMmDecodeSizeMaxM = 16;
 inline constexpr ScaledMmDecodeRoute kScaledMmDecodeSizeRoute[2][2] = {

@@ -46,3 +46,13 @@ def _check(args, kw):
         err = ((out.double() - ref.double()).norm() / ref.double().norm()).item()
         assert err < FP8_REL_BOUND, f"rel err {err:.2e}"
     return out
+
+
+def _check_large_k_int32_accumulation():
+    # K = 28672 (Llama-3-70B down_proj) with extreme codes: |acc| up to 4.7e8 < 2^31.
+    m, n, k = 5, 64, 28672
+    a = torch.full((m, k), -128, dtype=I8, device="cuda")
+    b = torch.full((n, k), 127, dtype=I8, device="cuda")
+    b[1::2] = -127
+    one = torch.ones(1, device="cuda")
+    _check((a, b, one * 1e-6, one, torch.float16), {})

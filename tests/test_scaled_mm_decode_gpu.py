@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qgemm import _ext, ops, w8a8
-from scaled_mm_common import F8, I8, OUT, _check, _problem
+from scaled_mm_common import F8, I8, OUT, _check, _check_large_k_int32_accumulation, _problem
 
 pytestmark = pytest.mark.gpu
 
@@ -70,13 +70,7 @@ def test_forced_splits(splits):
 
 
 def test_large_k_int32_accumulation():
-    # K = 28672 (70B down_proj), extreme codes: |acc| up to 4.7e8 < 2^31, summed over splits.
-    m, n, k = 5, 64, 28672
-    a = torch.full((m, k), -128, dtype=I8, device="cuda")
-    b = torch.full((n, k), 127, dtype=I8, device="cuda")
-    b[1::2] = -127
-    one = torch.ones(1, device="cuda")
-    _check((a, b, one * 1e-6, one, torch.float16), {})
+    _check_large_k_int32_accumulation()  # summed over the splits here
 
 
 @settings(max_examples=40)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from qgemm import ops, w8a8
 from qgemm.reference.scaled_mm import scaled_mm as ref_scaled_mm
-from scaled_mm_common import F8, FP8_REL_BOUND, I8, OUT, _check, _problem
+from scaled_mm_common import F8, FP8_REL_BOUND, I8, OUT, _check, _check_large_k_int32_accumulation, _problem
 
 pytestmark = pytest.mark.gpu
 
@@ -88,14 +88,10 @@ def test_random_shapes(path, m, n8, k16, fp8, bf16, a_tok, b_ch, bias, seed):
     _check(args, kw)
 
 
-def test_large_k_int32_accumulation():
-    # K = 28672 (Llama-3-70B down_proj) with extreme codes: |acc| up to 4.7e8 < 2^31.
-    m, n, k = 5, 64, 28672
-    a = torch.full((m, k), -128, dtype=I8, device="cuda")
-    b = torch.full((n, k), 127, dtype=I8, device="cuda")
-    b[1::2] = -127
-    one = torch.ones(1, device="cuda")
-    _check((a, b, one * 1e-6, one, torch.float16), {})
+@pytest.mark.parametrize("path", PATHS)
+def test_large_k_int32_accumulation(path):
+    w8a8.FORCE_PATH = path
+    _check_large_k_int32_accumulation()
 
 
 def test_opcheck_compile_and_graph():

@@ -48,6 +48,8 @@ def main():
                 if e.device_type == torch.autograd.DeviceType.CUDA:
                     name = e.name.split("<")[0].split("(")[0][-40:]
                     kernels.setdefault(name, []).append(e.device_time_total)
+            if not kernels:  # under ncu the profiler gets no CUPTI events: nothing to print
+                continue
             cells = ", ".join(f"{name}: {sum(t) / len(t):.1f} us" for name, t in kernels.items())
             bytes_ = n * k * 0.5 + n * k / 128 * 2
             main_us = max(sum(t) / len(t) for t in kernels.values())

@@ -4,8 +4,12 @@
 // The GEMM runs transposed: out^T[N, M] = W[N, K] x^T, so the weights are wgmma's A
 // operand (from registers, the only operand wgmma converts nothing for) and the tokens are
 // wgmma's N dimension. Problem shape (N, M, K); the tile is (TileW weight rows, TileTok
-// tokens, 64). Cooperative schedule: two consumer warpgroups, warpgroup w owns the weight
-// rows [64 w, 64 w + 64) of the tile, i.e. exactly one k64 weight block per k64 tile.
+// tokens, 64). Cooperative schedule: two consumer warpgroups; TileW = 128 or 256 weight
+// rows, so a warpgroup owns one or two k64 weight blocks of each k64 tile: block 2 m + w
+// (rows [64 (2 m + w), +64)) for m < TileW / 128, as the tiled MMA's M tiling lays them out.
+// Two blocks a warpgroup double the tensor work behind each of its serial steps (wait,
+// LDS, conversion, wgmma issue): the 128-row tile at 64 tokens kept the tensor pipe 45 %
+// busy with every warp latency-bound (ncu, benchmarks/results/ncu_sm90_m64_h200_11ccbc7.txt).
 //
 //   producer (one thread), per k-tile, one PipelineTmaAsync stage:
 //     W  : TMA of a uint64 view [K/64][N/64][H][256] of the k64 blocks (H = 1 for int4_k64's
@@ -78,13 +82,14 @@ template <class T, WeightKind kKind, int kCfg, int kCarveout>
 struct Wna16MainloopRS {
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
-  static_assert(TileW == 128, "cooperative: two warpgroups, one n64 weight block each");
+  static_assert(TileW == 128 || TileW == 256, "cooperative: two warpgroups, one or two n64 weight blocks each");
   // The consumer thread's view of a weight block (offsets, scales, conversion).
   using Frag = K64Fragment<typename CudaPair<T>::type, kKind>;
   using Raw = typename Frag::Raw;
   using Format = typename Frag::Format;
   static constexpr bool kHasZeros = Frag::kHasZeros;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
+  static constexpr int kWgBlocks = TileW / 128;                  // of them, per consumer warpgroup
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
   using TileShape = cute::Shape<cute::Int<TileW>, cute::Int<TileTok>, cute::Int<TileK>>;
@@ -296,13 +301,13 @@ struct Wna16MainloopRS {
 
   // One (int4) or two (int8) LDS.128 of raw weights and the group's scales (zeros) of this
   // thread's two rows.
-  CUTLASS_DEVICE static void load_raw(TensorStorage const& shared, int stage, int wg, int tid, Raw& r) {
+  CUTLASS_DEVICE static void load_raw(TensorStorage const& shared, int stage, int blk, int tid, Raw& r) {
     const uint8_t* block =
-        reinterpret_cast<const uint8_t*>(shared.smem_w.data()) + (stage * kBlocks + wg) * Format::kTileBytes;
+        reinterpret_cast<const uint8_t*>(shared.smem_w.data()) + (stage * kBlocks + blk) * Format::kTileBytes;
     CUTLASS_PRAGMA_UNROLL
     for (int h = 0; h < Frag::kChunks; ++h)
       Frag::set_chunk(r, h, *reinterpret_cast<const uint4*>(block + Frag::chunk_offset(tid, h)));
-    const int off = stage * TileW + wg * 64;
+    const int off = stage * TileW + blk * 64;
     Frag::set_group(r, reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + off,
                     reinterpret_cast<const uint16_t*>(shared.smem_z.data()) + off, tid);
   }
@@ -317,17 +322,17 @@ struct Wna16MainloopRS {
     auto thr_mma = tiled_mma.get_thread_slice(thread_idx);
     Tensor tCsB = thr_mma.partition_B(sX);          // (MMA, MMA_N, MMA_K, PIPE)
     Tensor tCrB = thr_mma.make_fragment_B(tCsB);    // descriptors
-    // A: 8 values (4 registers) per k16 step, 4 steps per k-tile: (V, MMA_M, MMA_K).
-    Tensor tCrA = make_tensor<T>(Shape<_8, _1, _4>{});
-    Tensor tCrA32 = recast<uint32_t>(tCrA);         // (4, 1, 4)
+    // A: 8 values (4 registers) per block and k16 step, 4 steps per k-tile: (V, MMA_M, MMA_K).
+    Tensor tCrA = make_tensor<T>(Shape<_8, Int<kWgBlocks>, _4>{});
+    Tensor tCrA32 = recast<uint32_t>(tCrA);         // (4, kWgBlocks, 4)
     static_assert(decltype(size(partition_shape_A(TiledMma{}, Shape<Int<TileW>, Int<TileK>>{})))::value ==
                       decltype(size(tCrA))::value,
-                  "one n64 block per warpgroup: 8 values x 4 k16 steps");
+                  "kWgBlocks n64 blocks per warpgroup: 8 values x 4 k16 steps each");
     CUTE_STATIC_ASSERT_V(size<2>(tCsB) == _4{});
     CUTE_STATIC_ASSERT_V(size<1>(tCsB) == size<2>(accum));
 
     const int tid = thread_idx % cutlass::NumThreadsPerWarpGroup;  // thread in its consumer warpgroup
-    const int wgi = thread_idx / cutlass::NumThreadsPerWarpGroup;  // consumer warpgroup: weight block of the tile
+    const int wgi = thread_idx / cutlass::NumThreadsPerWarpGroup;  // consumer warpgroup: blocks 2 m + wgi
 
     constexpr int K_BLOCK_MAX = 4;  // k16 steps per k-tile = A register sets
     constexpr int K_WAIT_MAX = K_BLOCK_MAX - 1;
@@ -338,7 +343,16 @@ struct Wna16MainloopRS {
     // scale-d is the constant One and every conversion is unconditional; a run-time scale-d
     // or a conditional definition of A registers between wgmma.fence and wgmma.wait makes
     // ptxas serialize the pipeline (C7513).
-    Raw raw;
+    Raw raw[kWgBlocks];
+    // Raw bytes and scales of this warpgroup's blocks in a stage; k16 step j of them into A set j.
+    auto load_raws = [&](int stage) {
+      CUTLASS_PRAGMA_UNROLL
+      for (int m = 0; m < kWgBlocks; ++m) load_raw(shared, stage, 2 * m + wgi, tid, raw[m]);
+    };
+    auto convert = [&](int j) {
+      CUTLASS_PRAGMA_UNROLL
+      for (int m = 0; m < kWgBlocks; ++m) Frag::convert(raw[m], j, tCrA32(_, m, j));
+    };
     PipelineState smem_pipe_release = smem_pipe_read;
     // k-block j of the k-tile in stage read_stage: one wgmma batch on A register set j.
     auto issue = [&](int j, int read_stage) {
@@ -367,20 +381,20 @@ struct Wna16MainloopRS {
       const int read_stage = smem_pipe_read.index();
       ++smem_pipe_read;
       barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
-      load_raw(shared, read_stage, wgi, tid, raw);
-      Frag::convert(raw, 0, tCrA32(_, 0, 0));
+      load_raws(read_stage);
+      convert(0);
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
         issue(j, read_stage);
-        if (j < K_BLOCK_MAX - 1) Frag::convert(raw, j + 1, tCrA32(_, 0, j + 1));
+        if (j < K_BLOCK_MAX - 1) convert(j + 1);
       }
       --k_tile_count;
       if (k_tile_count > 0) {
         pipeline.consumer_wait(smem_pipe_read, barrier_token);
-        load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
+        load_raws(smem_pipe_read.index());
         // Set 0 was last read by batch (0, 0): done once at most K_WAIT_MAX are pending.
         warpgroup_wait<K_WAIT_MAX>();
-        Frag::convert(raw, 0, tCrA32(_, 0, 0));
+        convert(0);
       }
     }
     if (k_tile_count == 0) {
@@ -402,10 +416,10 @@ struct Wna16MainloopRS {
         if (j == 0) barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
         if (j == K_BLOCK_MAX - 1) {
           pipeline.consumer_wait(smem_pipe_read, barrier_token);
-          load_raw(shared, smem_pipe_read.index(), wgi, tid, raw);
-          Frag::convert(raw, 0, tCrA32(_, 0, 0));
+          load_raws(smem_pipe_read.index());
+          convert(0);
         } else {
-          Frag::convert(raw, j + 1, tCrA32(_, 0, j + 1));
+          convert(j + 1);
         }
       }
       warpgroup_fence_operand(accum);
@@ -420,7 +434,7 @@ struct Wna16MainloopRS {
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
         issue(j, read_stage);
         wait_release(j);
-        if (j < K_BLOCK_MAX - 1) Frag::convert(raw, j + 1, tCrA32(_, 0, j + 1));
+        if (j < K_BLOCK_MAX - 1) convert(j + 1);
       }
     }
     warpgroup_fence_operand(accum);

@@ -87,6 +87,10 @@ inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     // SMs idle (64 tiles per 256 tokens on 132 SMs; persistent measured 836 us at M = 256
     // on the 70B int8 block, 988e886).
     {128, 256, true, 1 << 30, "sm90_w128_t256_coop_streamk"},
+    // Two weight blocks a consumer warpgroup (A/B candidates, forced only until measured).
+    {256, 32, true, 0, "sm90_w256_t32_coop_streamk"},
+    {256, 64, true, 0, "sm90_w256_t64_coop_streamk"},
+    {256, 128, true, 0, "sm90_w256_t128_coop_streamk"},
 };
 inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
 

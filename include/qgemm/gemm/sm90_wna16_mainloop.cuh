@@ -90,6 +90,7 @@ struct Wna16MainloopRS {
   static constexpr bool kHasZeros = Frag::kHasZeros;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
   static constexpr int kWgBlocks = TileW / 128;                  // of them, per consumer warpgroup
+  static constexpr bool kEarlyRaw = kC.early_raw;
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
   using TileShape = cute::Shape<cute::Int<TileW>, cute::Int<TileTok>, cute::Int<TileK>>;
@@ -344,11 +345,13 @@ struct Wna16MainloopRS {
     // or a conditional definition of A registers between wgmma.fence and wgmma.wait makes
     // ptxas serialize the pipeline (C7513).
     Raw raw[kWgBlocks];
+    Raw next[kEarlyRaw ? kWgBlocks : 1];  // kEarlyRaw: k-tile t + 1's raw bytes, read at step 1 of t
     // Raw bytes and scales of this warpgroup's blocks in a stage; k16 step j of them into A set j.
-    auto load_raws = [&](int stage) {
+    auto load_raws_into = [&](Raw* dst, int stage) {
       CUTLASS_PRAGMA_UNROLL
-      for (int m = 0; m < kWgBlocks; ++m) load_raw(shared, stage, 2 * m + wgi, tid, raw[m]);
+      for (int m = 0; m < kWgBlocks; ++m) load_raw(shared, stage, 2 * m + wgi, tid, dst[m]);
     };
+    auto load_raws = [&](int stage) { load_raws_into(raw, stage); };
     auto convert = [&](int j) {
       CUTLASS_PRAGMA_UNROLL
       for (int m = 0; m < kWgBlocks; ++m) Frag::convert(raw[m], j, tCrA32(_, m, j));
@@ -414,7 +417,21 @@ struct Wna16MainloopRS {
         issue(j, read_stage);
         wait_release(j);
         if (j == 0) barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
-        if (j == K_BLOCK_MAX - 1) {
+        if constexpr (kEarlyRaw) {
+          // The next stage's LDS two steps before its first conversion: its latency leaves
+          // the step-3 chain (wait -> LDS -> convert -> wgmma).
+          if (j == 1) {
+            pipeline.consumer_wait(smem_pipe_read, barrier_token);
+            load_raws_into(next, smem_pipe_read.index());
+          }
+          if (j == K_BLOCK_MAX - 1) {
+            CUTLASS_PRAGMA_UNROLL
+            for (int m = 0; m < kWgBlocks; ++m) raw[m] = next[m];
+            convert(0);
+          } else {
+            convert(j + 1);
+          }
+        } else if (j == K_BLOCK_MAX - 1) {
           pipeline.consumer_wait(smem_pipe_read, barrier_token);
           load_raws(smem_pipe_read.index());
           convert(0);

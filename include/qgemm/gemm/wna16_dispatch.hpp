@@ -76,21 +76,22 @@ struct Wna16Sm90Config {
   bool stream_k;         // stream-K tile scheduler (else persistent data-parallel)
   int max_m;             // used for M <= max_m (first match wins)
   const char* name;
+  bool early_raw = false;  // read the next k-tile's raw weights at step 1, not step 3
 };
 
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     // tile_w tile_tok stream_k max_m  name
-    {128, 16, true, 16, "sm90_w128_t16_coop_streamk"},
-    {128, 64, true, 64, "sm90_w128_t64_coop_streamk"},
-    {128, 128, true, 128, "sm90_w128_t128_coop_streamk"},
+    {256, 32, true, 32, "sm90_w256_t32_coop_streamk"},
+    {256, 64, true, 64, "sm90_w256_t64_coop_streamk"},
+    {256, 128, true, 128, "sm90_w256_t128_coop_streamk"},
     // Stream-K, not persistent: at M <= 1024 the 128-row tiles of a 8192-wide layer leave
     // SMs idle (64 tiles per 256 tokens on 132 SMs; persistent measured 836 us at M = 256
     // on the 70B int8 block, 988e886).
     {128, 256, true, 1 << 30, "sm90_w128_t256_coop_streamk"},
-    // Two weight blocks a consumer warpgroup (A/B candidates, forced only until measured).
-    {256, 32, true, 0, "sm90_w256_t32_coop_streamk"},
-    {256, 64, true, 0, "sm90_w256_t64_coop_streamk"},
-    {256, 128, true, 0, "sm90_w256_t128_coop_streamk"},
+    // A/B candidates, forced only until measured.
+    {256, 32, true, 0, "sm90_w256_t32_coop_streamk_early", true},
+    {256, 64, true, 0, "sm90_w256_t64_coop_streamk_early", true},
+    {128, 128, true, 0, "sm90_w128_t128_coop_streamk", false},
 };
 inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
 

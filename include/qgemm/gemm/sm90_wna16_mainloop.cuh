@@ -18,7 +18,7 @@
 //     X  : TMA of x [M, K] (K-major, 128B swizzle), box (TileTok, 64), zero-filled past M
 //     S/Z: TMA of the scale (zero) row of the k-tile's group, box (TileW, 1); row = k0 / g
 //          (g a multiple of 64 or K: one group per k-tile)
-//   consumer thread tid (0..127 in its warpgroup), per k-tile:
+//   consumer thread tid (0..127 in its warpgroup), per k-tile and block of its warpgroup:
 //     one LDS.128 of its 16 raw bytes (int4_k64: word j = k16 step j; int8_k64: two, words
 //     2 j, 2 j + 1), two scales (rows n = 16 q + t/4 + {0, 8}) and for uint4 two zeros; per
 //     k16 step j: LOP3 / prmt magic (numeric::U4x8 / U8x4, as the sm80 kernel), (v - z) * s
@@ -27,9 +27,9 @@
 //   k-blocks pipeline (CUTLASS's mixed-input RS order): A register sets 0..3 (one per k16
 //   step). After issuing wgmma (t, j) the thread waits until at most 3 wgmma batches are
 //   pending (so the batch that last read set j + 1, (t - 1, j + 1), is done) and converts
-//   (t, j + 1) into set j + 1 while wgmma (t, j) runs; after step 3 it releases stage t - 1
-//   (its last batch is then complete), reads the raw bytes of k-tile t + 1 and converts them
-//   into set 0. The first k-tile (scale-d Zero on step 0) and the last are peeled out of the
+//   (t, j + 1) into set j + 1 while wgmma (t, j) runs; after step 1 it reads the raw bytes of
+//   k-tile t + 1 into a second register set, after step 3 it releases stage t - 1 (its last
+//   batch is then complete) and converts k-tile t + 1's step 0 into set 0. The first k-tile (scale-d Zero on step 0) and the last are peeled out of the
 //   loop, so nothing in it is conditional; mma_tail releases the last stage.
 //
 // CUTLASS collective contract (as sm90_mma_tma_gmma_ss_warpspecialized.hpp, K_PIPE_MMAS = 1):
@@ -90,7 +90,6 @@ struct Wna16MainloopRS {
   static constexpr bool kHasZeros = Frag::kHasZeros;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
   static constexpr int kWgBlocks = TileW / 128;                  // of them, per consumer warpgroup
-  static constexpr bool kEarlyRaw = kC.early_raw;
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
   using TileShape = cute::Shape<cute::Int<TileW>, cute::Int<TileTok>, cute::Int<TileK>>;
@@ -345,7 +344,7 @@ struct Wna16MainloopRS {
     // or a conditional definition of A registers between wgmma.fence and wgmma.wait makes
     // ptxas serialize the pipeline (C7513).
     Raw raw[kWgBlocks];
-    Raw next[kEarlyRaw ? kWgBlocks : 1];  // kEarlyRaw: k-tile t + 1's raw bytes, read at step 1 of t
+    Raw next[kWgBlocks];  // k-tile t + 1's raw bytes, read at step 1 of k-tile t
     // Raw bytes and scales of this warpgroup's blocks in a stage; k16 step j of them into A set j.
     auto load_raws_into = [&](Raw* dst, int stage) {
       CUTLASS_PRAGMA_UNROLL
@@ -417,23 +416,16 @@ struct Wna16MainloopRS {
         issue(j, read_stage);
         wait_release(j);
         if (j == 0) barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
-        if constexpr (kEarlyRaw) {
-          // The next stage's LDS two steps before its first conversion: its latency leaves
-          // the step-3 chain (wait -> LDS -> convert -> wgmma).
-          if (j == 1) {
-            pipeline.consumer_wait(smem_pipe_read, barrier_token);
-            load_raws_into(next, smem_pipe_read.index());
-          }
-          if (j == K_BLOCK_MAX - 1) {
-            CUTLASS_PRAGMA_UNROLL
-            for (int m = 0; m < kWgBlocks; ++m) raw[m] = next[m];
-            convert(0);
-          } else {
-            convert(j + 1);
-          }
-        } else if (j == K_BLOCK_MAX - 1) {
+        // The next stage's LDS two steps before its first conversion, so its latency is
+        // not in the step-3 chain (wait -> LDS -> convert -> wgmma): -2 to -5 % at 64 tokens
+        // (H200, bench_sm90_early_h200_18337c4.json).
+        if (j == 1) {
           pipeline.consumer_wait(smem_pipe_read, barrier_token);
-          load_raws(smem_pipe_read.index());
+          load_raws_into(next, smem_pipe_read.index());
+        }
+        if (j == K_BLOCK_MAX - 1) {
+          CUTLASS_PRAGMA_UNROLL
+          for (int m = 0; m < kWgBlocks; ++m) raw[m] = next[m];
           convert(0);
         } else {
           convert(j + 1);

@@ -76,9 +76,12 @@ struct Wna16Sm90Config {
   bool stream_k;         // stream-K tile scheduler (else persistent data-parallel)
   int max_m;             // used for M <= max_m (first match wins)
   const char* name;
-  bool early_raw = false;  // read the next k-tile's raw weights at step 1, not step 3
 };
 
+// 256-row tiles (two weight blocks a consumer warpgroup) up to 128 tokens: at 32 / 64 tokens
+// 223-264 / 279-310 us on the 70B block against 271-314 / 311-357 with 128-row tiles
+// (H200, int4 / uint4 / int8, bench_sm90_rows_h200_1eed2fa.json, bench_sm90_early_h200_18337c4.json);
+// at 256 tokens two blocks would need 256 accumulator registers a thread.
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     // tile_w tile_tok stream_k max_m  name
     {256, 32, true, 32, "sm90_w256_t32_coop_streamk"},
@@ -88,10 +91,6 @@ inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     // SMs idle (64 tiles per 256 tokens on 132 SMs; persistent measured 836 us at M = 256
     // on the 70B int8 block, 988e886).
     {128, 256, true, 1 << 30, "sm90_w128_t256_coop_streamk"},
-    // A/B candidates, forced only until measured.
-    {256, 32, true, 0, "sm90_w256_t32_coop_streamk_early", true},
-    {256, 64, true, 0, "sm90_w256_t64_coop_streamk_early", true},
-    {128, 128, true, 0, "sm90_w128_t128_coop_streamk", false},
 };
 inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
 

@@ -29,8 +29,9 @@
 //   pending (so the batch that last read set j + 1, (t - 1, j + 1), is done) and converts
 //   (t, j + 1) into set j + 1 while wgmma (t, j) runs; after step 1 it reads the raw bytes of
 //   k-tile t + 1 into a second register set, after step 3 it releases stage t - 1 (its last
-//   batch is then complete) and converts k-tile t + 1's step 0 into set 0. The first k-tile (scale-d Zero on step 0) and the last are peeled out of the
-//   loop, so nothing in it is conditional; mma_tail releases the last stage.
+//   batch is then complete) and converts k-tile t + 1's step 0 into set 0. The first k-tile
+//   (scale-d Zero on step 0) and the last are peeled out of the loop, so nothing in it is
+//   conditional; mma_tail releases the last stage.
 //
 // CUTLASS collective contract (as sm90_mma_tma_gmma_ss_warpspecialized.hpp, K_PIPE_MMAS = 1):
 // DispatchPolicy{Stages, ClusterShape, ArchTag, Schedule}, TiledMma, Arguments/Params,

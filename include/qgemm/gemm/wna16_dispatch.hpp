@@ -79,7 +79,7 @@ struct Wna16Sm90Config {
 };
 
 // 256-row tiles (two weight blocks a consumer warpgroup) up to 128 tokens: at 32 / 64 tokens
-// 223-264 / 279-310 us on the 70B block against 271-314 / 311-357 with 128-row tiles
+// 223-268 / 279-310 us on the 70B block against 291-334 / 311-357 with 128 x 64 tiles
 // (H200, int4 / uint4 / int8, bench_sm90_rows_h200_1eed2fa.json, bench_sm90_early_h200_18337c4.json);
 // at 256 tokens two blocks would need 256 accumulator registers a thread.
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {

@@ -84,6 +84,9 @@ struct Wna16MainloopRS {
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
   static_assert(TileW == 128 || TileW == 256, "cooperative: two warpgroups, one or two n64 weight blocks each");
+  // fp32 accumulators a consumer thread holds; beside the A sets, raw bytes and addresses
+  // they must fit the 232 registers the cooperative kernel gives a consumer.
+  static_assert(TileW * TileTok / 256 <= 128, "tile too large for the consumer registers");
   // The consumer thread's view of a weight block (offsets, scales, conversion).
   using Frag = K64Fragment<typename CudaPair<T>::type, kKind>;
   using Raw = typename Frag::Raw;

@@ -60,7 +60,7 @@ def _k64_linear_checks(tag, dtype, scheme, zp, group, n, k, ms) -> int:
 
 def wna16_sm90_sweep() -> int:
     """The sm90a wgmma kernel on int4_k64 / int8_k64 (needs an sm_90 GPU and a 90a build):
-    every config row, int4 / uint4 / int8, g 64 / 128 / K, a half-outside last tile, tails in M, bias."""
+    every config row, int4 / uint4 / int8, g 64 / 128 / K, a last tile partly outside N, tails in M, bias."""
     from qgemm import ops
 
     if torch.cuda.get_device_capability() != (9, 0):

@@ -63,7 +63,7 @@ def _check(x, qw, pw, bias, dtype, what):
 @pytest.mark.parametrize("group", [64, 128, -1])
 def test_every_config_every_m(monkeypatch, config, dtype, scheme, zero_point, group):
     monkeypatch.setattr(ops, "SM90_CONFIG", config)
-    n, k = 320, 1024  # 5 n64 blocks: the last 128-row tile is half outside N
+    n, k = 320, 1024  # 5 n64 blocks: the last tile (128 or 256 rows) is partly outside N
     qw = _weight(n, k, scheme, zero_point, group, dtype, seed=config)
     pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
     bias = torch.randn(n, device="cuda").to(dtype)

@@ -350,11 +350,10 @@ struct Wna16MainloopRS {
     Raw raw[kWgBlocks];
     Raw next[kWgBlocks];  // k-tile t + 1's raw bytes, read at step 1 of k-tile t
     // Raw bytes and scales of this warpgroup's blocks in a stage; k16 step j of them into A set j.
-    auto load_raws_into = [&](Raw* dst, int stage) {
+    auto load_raws = [&](Raw* dst, int stage) {
       CUTLASS_PRAGMA_UNROLL
       for (int m = 0; m < kWgBlocks; ++m) load_raw(shared, stage, 2 * m + wgi, tid, dst[m]);
     };
-    auto load_raws = [&](int stage) { load_raws_into(raw, stage); };
     auto convert = [&](int j) {
       CUTLASS_PRAGMA_UNROLL
       for (int m = 0; m < kWgBlocks; ++m) Frag::convert(raw[m], j, tCrA32(_, m, j));
@@ -387,7 +386,7 @@ struct Wna16MainloopRS {
       const int read_stage = smem_pipe_read.index();
       ++smem_pipe_read;
       barrier_token = pipeline.consumer_try_wait(smem_pipe_read);
-      load_raws(read_stage);
+      load_raws(raw, read_stage);
       convert(0);
       CUTLASS_PRAGMA_UNROLL
       for (int j = 0; j < K_BLOCK_MAX; ++j) {
@@ -397,7 +396,7 @@ struct Wna16MainloopRS {
       --k_tile_count;
       if (k_tile_count > 0) {
         pipeline.consumer_wait(smem_pipe_read, barrier_token);
-        load_raws(smem_pipe_read.index());
+        load_raws(raw, smem_pipe_read.index());
         // Set 0 was last read by batch (0, 0): done once at most K_WAIT_MAX are pending.
         warpgroup_wait<K_WAIT_MAX>();
         convert(0);
@@ -425,7 +424,7 @@ struct Wna16MainloopRS {
         // (H200, bench_sm90_early_h200_18337c4.json).
         if (j == 1) {
           pipeline.consumer_wait(smem_pipe_read, barrier_token);
-          load_raws_into(next, smem_pipe_read.index());
+          load_raws(next, smem_pipe_read.index());
         }
         if (j == K_BLOCK_MAX - 1) {
           CUTLASS_PRAGMA_UNROLL

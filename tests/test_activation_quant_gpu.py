@@ -23,9 +23,9 @@ pytestmark = pytest.mark.gpu
 FP8 = torch.float8_e4m3fn
 DTYPES = [torch.float16, torch.bfloat16, torch.float32]
 M_VALUES = st.sampled_from([0, 1, 7, 17, 4097])
-# Warp-per-row (K <= 1024), CTA with the row in registers (<= 16384), streamed rows
-# (longer), element-by-element tails (K % 8 != 0).
-K_VALUES = st.sampled_from([1, 3, 8, 13, 64, 257, 1024, 1032, 2047, 4096, 8192, 16384, 16392, 28672])
+# Warp-per-row (K <= 1024), CTA with the row in registers (1, 2 chunks a thread up to
+# 8192, 4 up to 32768), streamed rows (longer), element-by-element tails (K % 8 != 0).
+K_VALUES = st.sampled_from([1, 3, 8, 13, 64, 257, 1024, 1032, 2047, 4096, 8192, 16384, 16392, 28672, 32768, 32776])
 MAGNITUDES = st.sampled_from([1e-3, 1.0, 30.0, 1e3])
 SEEDS = st.integers(0, 2**31 - 1)
 FUSED_SCALE_RTOL = 4e-6
@@ -83,6 +83,7 @@ def assert_codes_close(q, q_ref, what):
 @given(m=M_VALUES, k=K_VALUES, magnitude=MAGNITUDES, outlier=st.booleans(), seed=SEEDS)
 @example(m=4097, k=28672, magnitude=1.0, outlier=True, seed=1)
 @example(m=17, k=13, magnitude=1e-3, outlier=False, seed=2)
+@example(m=7, k=32776, magnitude=1.0, outlier=True, seed=6)  # streamed (re-read) rows
 def test_per_token_int8_matches_reference(dtype, m, k, magnitude, outlier, seed):
     x = random_x(m, k, dtype, magnitude, seed, outlier)
     for symmetric in (True, False):
@@ -140,6 +141,7 @@ def _fused_case(m, k, dtype, magnitude, seed, weight_f32):
        quant=st.sampled_from(["int8", "fp8", "fp8-ub-float", "fp8-ub-tensor"]))
 @example(m=4097, k=28672, magnitude=1.0, seed=4, weight_f32=False, quant="int8")
 @example(m=17, k=16384, magnitude=1.0, seed=5, weight_f32=True, quant="fp8-ub-tensor")
+@example(m=7, k=32776, magnitude=1.0, seed=7, weight_f32=True, quant="int8")  # streamed rows
 def test_fused_add_rmsnorm_quant_matches_reference(dtype, m, k, magnitude, seed, weight_f32, quant):
     x, residual, weight = _fused_case(m, k, dtype, magnitude, seed, weight_f32)
     eps = 1e-6
@@ -302,5 +304,7 @@ def test_cuda_graph_capture_and_replay():
 
 def test_plan_table_is_printable():
     ext = qgemm._ext.extension()
-    lines = [f"K={k}: {ext.quant_plan(k)}" for k in (1, 1024, 4096, 8192, 16384, 28672)]
+    lines = [f"K={k}: {ext.quant_plan(k)}" for k in (1, 1024, 4096, 8192, 16384, 28672, 32776)]
     assert "warp per row" in lines[0] and "re-read" in lines[-1]
+    # Llama-3-70B's down_proj input: read once by the per-token kernels, streamed by the fused one
+    assert lines[-2].startswith("K=28672: CTA of 896 threads per row, 4 chunks") and "fused: CTA of 1024" in lines[-2]

@@ -20,6 +20,7 @@
 #include <cuda_runtime.h>
 
 #include "qgemm/quant/per_token_quant.cuh"
+#include "qgemm/quant/quant_dispatch.hpp"
 #include "qgemm/quant/quant_math.cuh"
 #include "qgemm/quant/row_group.cuh"
 
@@ -68,7 +69,7 @@ __device__ __forceinline__ void rms_normalize(const FusedAddRmsNormQuantArgs& a,
 
 // kKind: kInt8Symmetric or kFp8E4m3. kVpt as in per_token_quant_kernel.
 template <class T, QuantKind kKind, int kVpt>
-__global__ void __launch_bounds__(kVpt > 0 ? 512 : 1024) fused_add_rmsnorm_quant_kernel(FusedAddRmsNormQuantArgs a) {
+__global__ void __launch_bounds__(quant_max_threads(kVpt, true)) fused_add_rmsnorm_quant_kernel(FusedAddRmsNormQuantArgs a) {
   static_assert(kKind != QuantKind::kInt8Asymmetric, "the fused kernel quantizes symmetrically");
   pdl::wait_for_prior_grids();  // x and the residual may come from the kernel before
   pdl::launch_dependents();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cuda_runtime.h>
 
+#include "qgemm/quant/quant_dispatch.hpp"
 #include "qgemm/quant/quant_math.cuh"
 #include "qgemm/quant/row_group.cuh"
 
@@ -61,11 +62,12 @@ __device__ __forceinline__ void quantize_row(Row& row, int64_t r, uint8_t* q, fl
 }
 
 // kVpt > 0: kVpt chunks per thread held in registers (the plan, quant_dispatch.hpp,
-// guarantees blockDim.x * kVpt * 8 >= K and blockDim.x * blockDim.y <= 512);
+// guarantees blockDim.x * kVpt * 8 >= K and a CTA within quant_max_threads(kVpt));
 // kVpt == 0: up to 1024 threads, the row re-read on the second pass. One and two chunks
 // per thread fit in 64 registers: two CTAs of 512 threads per SM.
 template <class T, QuantKind kKind, int kVpt>
-__global__ void __launch_bounds__(kVpt > 0 ? 512 : 1024, kVpt == 1 || kVpt == 2 ? 2 : 1) per_token_quant_kernel(PerTokenArgs a) {
+__global__ void __launch_bounds__(quant_max_threads(kVpt), kVpt == 1 || kVpt == 2 ? 2 : 1)
+    per_token_quant_kernel(PerTokenArgs a) {
   pdl::wait_for_prior_grids();  // x (and the scale) may come from the kernel before
   pdl::launch_dependents();
   const float ub = kKind == QuantKind::kFp8E4m3 && a.scale_ub ? *a.scale_ub : a.scale_ub_value;

@@ -92,7 +92,7 @@ Status per_tensor_quant_t(const quant::PerTensorArgs& a, QuantKind kind, cudaStr
 
 template <class T>
 Status fused_add_rmsnorm_quant_t(const quant::FusedAddRmsNormQuantArgs& a, QuantKind kind, cudaStream_t stream) {
-  const QuantPlan p = quant_plan(a.K);
+  const QuantPlan p = quant_plan(a.K, /*fused=*/true);
   return kind == QuantKind::kFp8E4m3
              ? QGEMM_QUANT_LAUNCH_BY_VPT(quant::fused_add_rmsnorm_quant_kernel, T, QuantKind::kFp8E4m3, p, a, stream)
              : QGEMM_QUANT_LAUNCH_BY_VPT(quant::fused_add_rmsnorm_quant_kernel, T, QuantKind::kInt8Symmetric, p, a,

@@ -183,10 +183,11 @@ def scaled_mm_decode_sweep() -> int:
 
 def activation_quant_sweep() -> int:
     """Each quantizer on each launch shape: warp per row (K <= 1024), a CTA with the row
-    in registers, a streamed row (K > 16384), an element-by-element tail (K % 8 != 0)."""
+    in registers (per-token: up to 1024 threads x 4 chunks, K <= 32768; fused: K <= 16384),
+    a streamed row, an element-by-element tail (K % 8 != 0)."""
     bad = 0
     for dtype in (torch.float16, torch.bfloat16, torch.float32):
-        for m, k in ((3, 13), (9, 520), (2, 4104), (2, 16392)):
+        for m, k in ((3, 13), (9, 520), (2, 4104), (2, 16392), (2, 20001), (2, 28680), (1, 32776)):
             x = torch.randn(m, k, device="cuda").to(dtype)
             residual = torch.randn(m, k, device="cuda").to(dtype)
             weight = torch.rand(k, device="cuda").to(dtype)

@@ -54,9 +54,6 @@ inline constexpr Sm90ScaledMmConfig kSm90ScaledMmConfigs[] = {
     {"sm90_m128_n128_k128_pingpong_c2x1", 128, 128, 128, 2, 1, false, false, false, 0},
     // Decode alternative to row 0: 64 weight rows a tile, twice the CTAs, no fix-up.
     {"sm90_swap_w64_t16_k256_pingpong", 64, 16, 256, 1, 1, true, false, false, 0},
-    // Large-M alternatives to row 3 (A/B candidates, M >= 1024).
-    {"sm90_m256_n128_k128_coop_c1x2", 256, 128, 128, 1, 2, false, true, false, 0},
-    {"sm90_m128_n256_k128_coop_c1x2", 128, 256, 128, 1, 2, false, true, false, 0},
 };
 inline constexpr int kNumSm90ScaledMmConfigs =
     int(sizeof(kSm90ScaledMmConfigs) / sizeof(kSm90ScaledMmConfigs[0]));

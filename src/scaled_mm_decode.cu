@@ -3,6 +3,7 @@
 // src/scaled_mm_ops.cu; the kernels are in scaled_mm_decode_i8.cu / _e4m3.cu.
 #include <string>
 
+#include "qgemm/gemm/scaled_mm_dispatch.hpp"
 #include "qgemm/gemm/w8a8_decode_launch.cuh"
 #include "scaled_mm_entries.hpp"
 
@@ -16,6 +17,12 @@ bool scaled_mm_decode_built(Operand8 op) { return op == Operand8::kInt8 || QGEMM
 
 bool scaled_mm_decode_serves(const ScaledMmParams& p) {
   return scaled_mm_decode_built(p.operand) && p.M <= kW8A8DecodeMaxM && p.K % 64 == 0;
+}
+
+bool scaled_mm_decode_fills_gpu(const ScaledMmParams& p) {
+  if (!scaled_mm_decode_serves(p)) return false;
+  const W8A8DecodePlan plan = w8a8_decode_plan(p.M, p.N, p.K, p.num_sms);
+  return w8a8_decode_slot_fill(plan, p.num_sms) >= kScaledMmDecodeFullFill;
 }
 
 Status scaled_mm_decode_entry(const ScaledMmParams& p, cudaStream_t stream) {

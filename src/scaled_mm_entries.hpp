@@ -20,6 +20,8 @@ std::string scaled_mm_sm80_plan(const ScaledMmParams& p);
 // src/scaled_mm_decode.cu, kernels in scaled_mm_decode_i8.cu / scaled_mm_decode_e4m3.cu.
 bool scaled_mm_decode_built(Operand8 op);
 bool scaled_mm_decode_serves(const ScaledMmParams& p);
+// Whether the unforced decode plan keeps >= kScaledMmDecodeFullFill of the CTA slots busy.
+bool scaled_mm_decode_fills_gpu(const ScaledMmParams& p);
 Status scaled_mm_decode_entry(const ScaledMmParams& p, cudaStream_t stream);
 size_t scaled_mm_decode_workspace_bytes(const ScaledMmParams& p);
 std::string scaled_mm_decode_plan(const ScaledMmParams& p);

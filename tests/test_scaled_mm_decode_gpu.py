@@ -120,23 +120,41 @@ def test_refusals():
     assert status != 0 and bool((out == 7.0).all())
 
 
+def _decode_slot_fill(n, k, sms):
+    """w8a8_decode_slot_fill of the unforced decode plan (w8a8_decode_launch.cuh): 32 rows a
+    CTA, 4 CTAs an SM, splits to fill one wave, at least two 8-chunk stages a split."""
+    slots, row_ctas = 4 * sms, -(-n // 32)
+    splits = min(max(slots // row_ctas, 1), max(k // 64 // 8 // 2, 1))
+    chunks = -(-(k // 64) // splits)
+    ctas = row_ctas * -(-(k // 64) // chunks)
+    return ctas / (-(-ctas // slots) * slots)
+
+
 def test_unforced_dispatch_by_the_measured_table():
-    # kScaledMmDecodeSizeRoute at M <= 16: int8 to the sm80 family where the general one is
-    # sm90 (else its own); fp8 to the decode kernel where the general family is sm80, else
-    # sm90's own. Larger M, K % 64 != 0 (decode) and a forced row keep the general family.
+    # Where the general family is sm90, M <= 8 on a shape whose decode plan keeps >= 90 % of
+    # the CTA slots busy: the decode kernel. Otherwise kScaledMmDecodeSizeRoute at M <= 16:
+    # int8 to the sm80 family where the general one is sm90 (else its own); fp8 to the
+    # decode kernel where the general family is sm80, else sm90's own. Larger M, K % 64 != 0
+    # (decode) and a forced row keep the general family.
     w8a8.FORCE_PATH = None
     ext = _ext.extension()
     sms = _ext.num_sms(torch.device("cuda"))
 
-    def family(m, k, operand, config=-1):
-        return ext.scaled_mm_plan(m, 8192, k, operand, 1, False, sms, 0, config).split(" ")[0]
+    def family(m, k, operand, config=-1, n=8192):
+        return ext.scaled_mm_plan(m, n, k, operand, 1, False, sms, 0, config).split(" ")[0]
     for operand, dtype in ((0, I8), (1, F8)):
         if dtype not in DTYPES:
             continue
         general = w8a8.resolve_path(dtype)
         small = ("sm80" if dtype == I8 else
                  "decode" if general == "sm80" else general)
-        assert family(1, 8192, operand) == small and family(16, 28672, operand) == small
+        for m, n, k in ((1, 8192, 8192), (8, 8192, 28672), (1, 10240, 8192), (4, 57344, 8192), (8, 64, 64)):
+            full = general == "sm90" and _decode_slot_fill(n, k, sms) >= 0.9
+            assert family(m, k, operand, n=n) == ("decode" if full else small), (m, n, k)
+        if sms == 132:  # H100 / H200: Llama-3-70B's o and down fill the GPU, qkv and gate_up do not
+            assert [_decode_slot_fill(n, k, sms) >= 0.9 for n, k in
+                    ((8192, 8192), (8192, 28672), (10240, 8192), (57344, 8192))] == [True, True, False, False]
+        assert family(9, 8192, operand) == small and family(16, 28672, operand) == small
         assert family(17, 8192, operand) == general
         assert family(4, 8208, operand) == ("sm80" if small == "decode" else small)
         assert family(4, 8192, operand, 0) == general  # a forced row of the general table

@@ -11,8 +11,11 @@ Kernel families: sm90 (CUTLASS 3.x wgmma, built for 90a, sm_90 devices), sm80
 (mma.sync: int8 on sm_80+, fp8 on sm_89+) and decode (mma.sync, M <= 16 and K % 64 == 0,
 the weights streamed as the mma's A operand: include/qgemm/gemm/w8a8_decode_kernel.cuh).
 With no FORCE_PATH the device's general family runs, except at decode sizes (M <= 16),
-which kScaledMmDecodeSizeRoute (scaled_mm_dispatch.hpp, by measurement) may send to another
-family: int8 to sm80 on H100, fp8 to the decode kernel where the general family is sm80.
+which scaled_mm_dispatch.hpp (by measurement) may send to another family: where the general
+family is sm90, M <= 8 on a shape whose decode plan fills the GPU's CTA slots
+(kScaledMmDecodeFullFill, e.g. Llama-3-70B's o and down) to the decode kernel; otherwise
+kScaledMmDecodeSizeRoute: int8 to sm80 on H100, fp8 to the decode kernel where the general
+family is sm80.
 """
 from __future__ import annotations
 

@@ -52,6 +52,16 @@ inline W8A8DecodePlan w8a8_decode_plan(int M, int N, int K, int num_sms, int for
   return p;
 }
 
+// Share of the GPU's CTA slots (kCtasPerSm an SM) the plan keeps busy over its waves:
+// CTAs / (waves x slots), 1 for a plan that fills every wave.
+inline double w8a8_decode_slot_fill(const W8A8DecodePlan& p, int num_sms) {
+  const long slots = long(num_sms) * w8a8decode::kCtasPerSm;
+  const long ctas = long(p.row_ctas) * p.splits;
+  if (slots <= 0 || ctas <= 0) return 0.0;
+  const long waves = (ctas + slots - 1) / slots;
+  return double(ctas) / double(waves * slots);
+}
+
 // Partials [splits, M, N] of 4-byte accumulators when split; 0 otherwise. forced_splits as
 // in the plan.
 inline size_t w8a8_decode_workspace_bytes(int M, int N, int K, int num_sms, int forced_splits = 0) {

@@ -54,8 +54,8 @@ int scaled_mm_resolve_path(int path, int operand) {
 namespace {
 
 // The family that runs `p`: resolve_path's, except that auto with no forced config sends
-// decode sizes where scaled_mm_dispatch.hpp says: at one token block where the general family
-// is sm90, the decode kernel for shapes it fills the GPU with (kScaledMmDecodeFullFill);
+// decode sizes where scaled_mm_dispatch.hpp says: where the general family is sm90, up to
+// kScaledMmDecodeFullMaxM rows, the decode kernel for shapes it fills the GPU with;
 // otherwise kScaledMmDecodeSizeRoute (the decode kernel only where it serves the shape:
 // K % 64 == 0).
 ScaledMmPath family(const ScaledMmParams& p, int path) {
@@ -64,7 +64,8 @@ ScaledMmPath family(const ScaledMmParams& p, int path) {
     return ScaledMmPath(resolved);
   // (resolved >= 0: the device runs the operand with mma.sync, so the sm80 and decode kernels can run.)
   const bool general_sm90 = ScaledMmPath(resolved) == ScaledMmPath::kSm90;
-  if (general_sm90 && p.M <= kScaledMmDecodeFullMaxM && scaled_mm_decode_fills_gpu(p)) return ScaledMmPath::kDecode;
+  if (general_sm90 && p.M <= kScaledMmDecodeFullMaxM[int(p.operand)] && scaled_mm_decode_fills_gpu(p))
+    return ScaledMmPath::kDecode;
   switch (kScaledMmDecodeSizeRoute[general_sm90][int(p.operand)]) {
     case ScaledMmDecodeRoute::kSm80: return ScaledMmPath::kSm80;
     case ScaledMmDecodeRoute::kDecode:

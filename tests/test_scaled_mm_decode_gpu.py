@@ -131,8 +131,8 @@ def _decode_slot_fill(n, k, sms):
 
 
 def test_unforced_dispatch_by_the_measured_table():
-    # Where the general family is sm90, M <= 8 on a shape whose decode plan keeps >= 90 % of
-    # the CTA slots busy: the decode kernel. Otherwise kScaledMmDecodeSizeRoute at M <= 16:
+    # Where the general family is sm90, M <= kScaledMmDecodeFullMaxM (int8 1, fp8 8) on a
+    # shape whose decode plan keeps >= 90 % of the CTA slots busy: the decode kernel. Otherwise kScaledMmDecodeSizeRoute at M <= 16:
     # int8 to the sm80 family where the general one is sm90 (else its own); fp8 to the
     # decode kernel where the general family is sm80, else sm90's own. Larger M, K % 64 != 0
     # (decode) and a forced row keep the general family.
@@ -148,8 +148,10 @@ def test_unforced_dispatch_by_the_measured_table():
         general = w8a8.resolve_path(dtype)
         small = ("sm80" if dtype == I8 else
                  "decode" if general == "sm80" else general)
-        for m, n, k in ((1, 8192, 8192), (8, 8192, 28672), (1, 10240, 8192), (4, 57344, 8192), (8, 64, 64)):
-            full = general == "sm90" and _decode_slot_fill(n, k, sms) >= 0.9
+        full_max_m = {I8: 1, F8: 8}[dtype]
+        for m, n, k in ((1, 8192, 8192), (2, 8192, 8192), (8, 8192, 28672), (1, 10240, 8192), (4, 57344, 8192),
+                        (8, 64, 64)):
+            full = general == "sm90" and m <= full_max_m and _decode_slot_fill(n, k, sms) >= 0.9
             assert family(m, k, operand, n=n) == ("decode" if full else small), (m, n, k)
         if sms == 132:  # H100 / H200: Llama-3-70B's o and down fill the GPU, qkv and gate_up do not
             assert [_decode_slot_fill(n, k, sms) >= 0.9 for n, k in

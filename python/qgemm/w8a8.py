@@ -12,8 +12,8 @@ Kernel families: sm90 (CUTLASS 3.x wgmma, built for 90a, sm_90 devices), sm80
 the weights streamed as the mma's A operand: include/qgemm/gemm/w8a8_decode_kernel.cuh).
 With no FORCE_PATH the device's general family runs, except at decode sizes (M <= 16),
 which scaled_mm_dispatch.hpp (by measurement) may send to another family: where the general
-family is sm90, M <= 8 on a shape whose decode plan fills the GPU's CTA slots
-(kScaledMmDecodeFullFill, e.g. Llama-3-70B's o and down) to the decode kernel; otherwise
+family is sm90, M = 1 (int8) or M <= 8 (fp8) on a shape whose decode plan fills the GPU's CTA
+slots (kScaledMmDecodeFullFill, e.g. Llama-3-70B's o and down) to the decode kernel; otherwise
 kScaledMmDecodeSizeRoute: int8 to sm80 on H100, fp8 to the decode kernel where the general
 family is sm80.
 """

@@ -26,17 +26,18 @@ constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int force
 // On sm_80 / sm_89 (no 90a) the sm80 family is the general one: fp8 goes to the decode
 // kernel there (H100 proxy: 316 / 339 vs 345 / 348), int8 stays.
 enum class ScaledMmDecodeRoute : int { kGeneral, kSm80, kDecode };
-// Before that table, where the general family is sm90: at one token block (M <= 8), shapes
-// whose decode plan keeps at least kScaledMmDecodeFullFill of the CTA slots busy over its
-// waves (w8a8_decode_slot_fill) go to the decode kernel, whose PDL prologue (its first
+// Before that table, where the general family is sm90: at M <= kScaledMmDecodeFullMaxM,
+// shapes whose decode plan keeps at least kScaledMmDecodeFullFill of the CTA slots busy over
+// its waves (w8a8_decode_slot_fill) go to the decode kernel, whose PDL prologue (its first
 // weights into L2 before the wait) overlaps the activation quantizer before it. Measured as
-// the whole op (quantizer + GEMM) on H200, 70B block, M = 1 (w8a8_decode_ab_h200_bc304cb.json):
-// o and down (8192 rows: 256 x 2 CTAs on 528 slots, 97 %) int8 25.1 / 71.8 -> 24.8 / 68.4 us
-// (sm80 -> decode), fp8 27.5 / 66.9 -> 23.9 / 66.5 (sm90 -> decode); qkv (10240 rows, one
-// split: 61 %) and gate_up (57344 rows, 3.4 waves: 85 %) are slower there (29.7 / 123.7 vs
-// 26.4 / 113.1 int8) and stay. At two token blocks the decode kernel lost on down (fp8
-// 72.0 vs 67.7), so M 9..16 follow the table.
-inline constexpr int kScaledMmDecodeFullMaxM = 8;
+// the whole op (quantizer + GEMM) on H200, 70B block (w8a8_decode_ab_h200_bc304cb.json,
+// w8a8_decode_ab_h200_f5f1e7b.json): o and down (8192 rows: 256 x 2 CTAs on 528 slots, 97 %)
+// at M = 1 int8 25.6 / 73.1 -> 24.7 / 68.4 us (sm80 -> decode), fp8 27.4 / 67.7 -> 24.1 /
+// 66.9 (sm90 -> decode); at M = 8 fp8 27.6 / 68.5 -> 24.9 / 67.4 but int8 25.9 / 73.9 ->
+// 26.9 / 76.5 (slower: int8 stays at M = 1); qkv (10240 rows, one split: 61 %) and gate_up
+// (57344 rows, 3.4 waves: 85 %) are slower on the decode kernel (29.7 / 124.9 vs 27.9 /
+// 114.9 int8 at M = 1) and stay. At two token blocks it lost on down (fp8 73.4 vs 68.5).
+inline constexpr int kScaledMmDecodeFullMaxM[2] = {1, 8};  // int8, fp8 e4m3
 inline constexpr double kScaledMmDecodeFullFill = 0.9;
 inline constexpr int kScaledMmDecodeSizeMaxM = 16;
 inline constexpr ScaledMmDecodeRoute kScaledMmDecodeSizeRoute[2][2] = {

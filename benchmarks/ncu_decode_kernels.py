@@ -1,6 +1,7 @@
 """Profile target for ncu: the decode kernels on one layer shape at M tokens (fourth
-argument, default 1), each called three times. kind "w8a8": the W8A8 decode and sm90 kernels and the W8A16 int8 k64 decode
-kernel on the same weights; kind "int4": the W4A16 int4 g128 k64 decode kernel (fp16).
+argument, default 1), each called three times. kind "w8a8": the W8A8 decode and sm90
+kernels and the W8A16 int8 k64 decode kernel on the same weights; kind "int4": the W4A16
+int4 g128 k64 decode kernel (fp16), forced at any M <= 16.
 On the GPU machine, e.g.
   ncu --clock-control none --metrics gpu__time_duration.sum,dram__bytes_read.sum \\
       python3 benchmarks/ncu_decode_kernels.py 8192 8192 w8a8

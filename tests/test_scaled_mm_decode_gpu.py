@@ -132,10 +132,11 @@ def _decode_slot_fill(n, k, sms):
 
 def test_unforced_dispatch_by_the_measured_table():
     # Where the general family is sm90, M <= kScaledMmDecodeFullMaxM (int8 1, fp8 8) on a
-    # shape whose decode plan keeps >= 90 % of the CTA slots busy: the decode kernel. Otherwise kScaledMmDecodeSizeRoute at M <= 16:
-    # int8 to the sm80 family where the general one is sm90 (else its own); fp8 to the
-    # decode kernel where the general family is sm80, else sm90's own. Larger M, K % 64 != 0
-    # (decode) and a forced row keep the general family.
+    # shape whose decode plan keeps >= 90 % of the CTA slots busy: the decode kernel.
+    # Otherwise kScaledMmDecodeSizeRoute at M <= 16: int8 to the sm80 family where the
+    # general one is sm90 (else its own); fp8 to the decode kernel where the general family
+    # is sm80, else sm90's own. Larger M, K % 64 != 0 (decode) and a forced row keep the
+    # general family.
     w8a8.FORCE_PATH = None
     ext = _ext.extension()
     sms = _ext.num_sms(torch.device("cuda"))

@@ -69,7 +69,8 @@ __device__ __forceinline__ void rms_normalize(const FusedAddRmsNormQuantArgs& a,
 
 // kKind: kInt8Symmetric or kFp8E4m3. kVpt as in per_token_quant_kernel.
 template <class T, QuantKind kKind, int kVpt>
-__global__ void __launch_bounds__(quant_max_threads(kVpt, true)) fused_add_rmsnorm_quant_kernel(FusedAddRmsNormQuantArgs a) {
+__global__ void __launch_bounds__(quant_max_threads(kVpt, /*fused=*/true))
+    fused_add_rmsnorm_quant_kernel(FusedAddRmsNormQuantArgs a) {
   static_assert(kKind != QuantKind::kInt8Asymmetric, "the fused kernel quantizes symmetrically");
   pdl::wait_for_prior_grids();  // x and the residual may come from the kernel before
   pdl::launch_dependents();

@@ -43,8 +43,10 @@ inline QuantPlan quant_plan(int K, bool fused = false) {
   const auto ceil_div = [](int a, int b) { return (a + b - 1) / b; };
   const auto round32 = [&](int t) { return ceil_div(t, 32) * 32; };
   if (nchunks <= 128) return QuantPlan{32, 8, nchunks <= 32 ? 1 : nchunks <= 64 ? 2 : 4};
-  for (int vpt : {1, 2, 4})
-    if (ceil_div(nchunks, vpt) <= quant_max_threads(vpt, fused)) return QuantPlan{round32(ceil_div(nchunks, vpt)), 1, vpt};
+  for (int vpt : {1, 2, 4}) {
+    const int threads = ceil_div(nchunks, vpt);
+    if (threads <= quant_max_threads(vpt, fused)) return QuantPlan{round32(threads), 1, vpt};
+  }
   return QuantPlan{1024, 1, 0};
 }
 

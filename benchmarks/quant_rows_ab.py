@@ -2,37 +2,16 @@
 codes written) for rows held in registers against rows re-read from L2 (the streamed
 kernel), at nearly the same row length: K = 28672 (Llama-3-70B's down_proj input; in
 registers, 896 threads x 4 chunks) and K = 32776 (past 32768: streamed). CUDA-graph
-timing of 50 calls, median of 5 replays. Run on a GPU machine:
+timing of 50 calls, median of 5 replays (qgemm.bench's). Run on a GPU machine:
   python3 benchmarks/quant_rows_ab.py [--out results.json]
 """
 import argparse
 import json
-import statistics
 
 import torch
 
 import qgemm
-
-
-def graph_us(fn, calls=50, replays=5):
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        fn()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        for _ in range(calls):
-            fn()
-    times = []
-    for _ in range(replays):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        graph.replay()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) * 1e3 / calls)
-    return statistics.median(times)
+from qgemm.bench import _graph_time_us  # the benchmark's CUDA-graph timing
 
 
 def main():
@@ -50,7 +29,7 @@ def main():
             x = torch.randn(m, k, device="cuda", dtype=torch.bfloat16)
             for name, fn in (("int8", lambda: qgemm.quantize_per_token_int8(x)),
                              ("fp8", lambda: qgemm.quantize_per_token_fp8(x))):
-                us = graph_us(fn)
+                us = _graph_time_us(lambda i: fn(), calls_per_graph=50, replays=5)
                 gbps = m * k * 3 / us / 1e3  # bf16 in, one byte out
                 rows.append(dict(k=k, m=m, kind=name, us=us, gbps=gbps))
                 print(f"  K={k:<6} M={m:<5} {name:<4} {us:8.2f} us  {gbps:7.0f} GB/s")

@@ -54,19 +54,18 @@ int scaled_mm_resolve_path(int path, int operand) {
 namespace {
 
 // The family that runs `p`: resolve_path's, except that auto with no forced config sends
-// decode sizes where scaled_mm_dispatch.hpp says: where the general family is sm90, up to
-// kScaledMmDecodeFullMaxM rows, the decode kernel for shapes it fills the GPU with;
-// otherwise kScaledMmDecodeSizeRoute (the decode kernel only where it serves the shape:
-// K % 64 == 0).
+// decode sizes where kScaledMmDecodeSizeRoute says (the decode kernel only where it serves
+// the shape: K % 64 == 0).
 ScaledMmPath family(const ScaledMmParams& p, int path) {
   const int resolved = scaled_mm_resolve_path(path, int(p.operand));
   if (resolved < 0 || ScaledMmPath(path) != ScaledMmPath::kAuto || p.config >= 0 || p.M > kScaledMmDecodeSizeMaxM)
     return ScaledMmPath(resolved);
   // (resolved >= 0: the device runs the operand with mma.sync, so the sm80 and decode kernels can run.)
-  const bool general_sm90 = ScaledMmPath(resolved) == ScaledMmPath::kSm90;
-  if (general_sm90 && p.M <= kScaledMmDecodeFullMaxM[int(p.operand)] && scaled_mm_decode_fills_gpu(p))
+  const ScaledMmDecodeSizeRule& rule =
+      kScaledMmDecodeSizeRoute[ScaledMmPath(resolved) == ScaledMmPath::kSm90][int(p.operand)];
+  if (rule.full_decode_max_m > 0 && p.M <= rule.full_decode_max_m && scaled_mm_decode_fills_gpu(p))
     return ScaledMmPath::kDecode;
-  switch (kScaledMmDecodeSizeRoute[general_sm90][int(p.operand)]) {
+  switch (rule.route) {
     case ScaledMmDecodeRoute::kSm80: return ScaledMmPath::kSm80;
     case ScaledMmDecodeRoute::kDecode:
       if (scaled_mm_decode_serves(p)) return ScaledMmPath::kDecode;

@@ -131,7 +131,7 @@ def _decode_slot_fill(n, k, sms):
 
 
 def test_unforced_dispatch_by_the_measured_table():
-    # Where the general family is sm90, M <= kScaledMmDecodeFullMaxM (int8 1, fp8 8) on a
+    # Where the general family is sm90, M <= full_decode_max_m (int8 1, fp8 8) on a
     # shape whose decode plan keeps >= 90 % of the CTA slots busy: the decode kernel.
     # Otherwise kScaledMmDecodeSizeRoute at M <= 16: int8 to the sm80 family where the
     # general one is sm90 (else its own); fp8 to the decode kernel where the general family

@@ -17,33 +17,39 @@ constexpr int scaled_mm_table_row(const Config (&table)[kRows], int M, int force
 }
 
 // ----------------------------------------------------------- decode sizes (M <= 16)
-// With no family forced, M <= kScaledMmDecodeSizeMaxM goes to the family this table names,
-// by the device's general family and the operand (kGeneral: the general family's own table).
-// Measured on H100 (70B block, GEMM alone, M = 1 / 16, one process:
+// With no family forced, M <= kScaledMmDecodeSizeMaxM goes where this table says, by the
+// device's general family and the operand: first, up to full_decode_max_m rows, to the
+// decode kernel on shapes whose decode plan keeps at least kScaledMmDecodeFullFill of the
+// CTA slots busy over its waves (w8a8_decode_slot_fill); otherwise to `route` (kGeneral:
+// the general family's own table).
+//
+// route, measured on H100 (70B block, GEMM alone, M = 1 / 16, one process:
 // benchmarks/results/bench_w8a8_decode_b9b9d34.json):
 //   int8: sm80 309 / 314, sm90 315 / 320, decode 321 / 329 (sm80 ahead in 4 runs of 4);
 //   fp8:  sm80 345 / 348, sm90 315 / 319, decode 316 / 339.
 // On sm_80 / sm_89 (no 90a) the sm80 family is the general one: fp8 goes to the decode
 // kernel there (H100 proxy: 316 / 339 vs 345 / 348), int8 stays.
+//
+// full_decode_max_m: the decode kernel's PDL prologue (its first weights into L2 before the
+// wait) overlaps the activation quantizer before it. Measured as the whole op (quantizer +
+// GEMM) on H200, 70B block (w8a8_decode_ab_h200_bc304cb.json, w8a8_decode_ab_h200_f5f1e7b.json):
+// o and down (8192 rows: 256 x 2 CTAs on 528 slots, 97 %) at M = 1 int8 25.6 / 73.1 ->
+// 24.7 / 68.4 us (sm80 -> decode), fp8 27.4 / 67.7 -> 24.1 / 66.9 (sm90 -> decode); at M = 8
+// fp8 27.6 / 68.5 -> 24.9 / 67.4 but int8 25.9 / 73.9 -> 26.9 / 76.5 (slower: int8 stops at
+// M = 1); qkv (10240 rows, one split: 61 %) and gate_up (57344 rows, 3.4 waves: 85 %) are
+// slower on the decode kernel (29.7 / 124.9 vs 27.9 / 114.9 int8 at M = 1). At two token
+// blocks it lost on down (fp8 73.4 vs 68.5). Not measured where the general family is sm80.
 enum class ScaledMmDecodeRoute : int { kGeneral, kSm80, kDecode };
-// Before that table, where the general family is sm90: at M <= kScaledMmDecodeFullMaxM,
-// shapes whose decode plan keeps at least kScaledMmDecodeFullFill of the CTA slots busy over
-// its waves (w8a8_decode_slot_fill) go to the decode kernel, whose PDL prologue (its first
-// weights into L2 before the wait) overlaps the activation quantizer before it. Measured as
-// the whole op (quantizer + GEMM) on H200, 70B block (w8a8_decode_ab_h200_bc304cb.json,
-// w8a8_decode_ab_h200_f5f1e7b.json): o and down (8192 rows: 256 x 2 CTAs on 528 slots, 97 %)
-// at M = 1 int8 25.6 / 73.1 -> 24.7 / 68.4 us (sm80 -> decode), fp8 27.4 / 67.7 -> 24.1 /
-// 66.9 (sm90 -> decode); at M = 8 fp8 27.6 / 68.5 -> 24.9 / 67.4 but int8 25.9 / 73.9 ->
-// 26.9 / 76.5 (slower: int8 stays at M = 1); qkv (10240 rows, one split: 61 %) and gate_up
-// (57344 rows, 3.4 waves: 85 %) are slower on the decode kernel (29.7 / 124.9 vs 27.9 /
-// 114.9 int8 at M = 1) and stay. At two token blocks it lost on down (fp8 73.4 vs 68.5).
-inline constexpr int kScaledMmDecodeFullMaxM[2] = {1, 8};  // int8, fp8 e4m3
+struct ScaledMmDecodeSizeRule {
+  int full_decode_max_m;      // 0: never by fill
+  ScaledMmDecodeRoute route;
+};
 inline constexpr double kScaledMmDecodeFullFill = 0.9;
 inline constexpr int kScaledMmDecodeSizeMaxM = 16;
-inline constexpr ScaledMmDecodeRoute kScaledMmDecodeSizeRoute[2][2] = {
-    // int8,                       fp8 e4m3
-    {ScaledMmDecodeRoute::kGeneral, ScaledMmDecodeRoute::kDecode},   // general family sm80
-    {ScaledMmDecodeRoute::kSm80, ScaledMmDecodeRoute::kGeneral},     // general family sm90
+inline constexpr ScaledMmDecodeSizeRule kScaledMmDecodeSizeRoute[2][2] = {
+    // int8,                           fp8 e4m3
+    {{0, ScaledMmDecodeRoute::kGeneral}, {0, ScaledMmDecodeRoute::kDecode}},   // general family sm80
+    {{1, ScaledMmDecodeRoute::kSm80}, {8, ScaledMmDecodeRoute::kGeneral}},     // general family sm90
 };
 
 // ----------------------------------------------------------------- sm90a (wgmma)

@@ -46,3 +46,13 @@ def test_unknown_and_mismatched_formats_refused():
         check_format("prepack", _qw("int4", 128), "marlin")
     with pytest.raises(ValueError, match="int4_fragment"):
         check_format("prepack", _qw("int4", 128), "int8_fragment")
+
+
+def test_gpu_tests_cover_every_sm90_row():
+    # test_wna16_sm90_gpu.py forces each row by index; a row added to kWna16Sm90Configs
+    # without raising its NUM_CONFIGS would go untested on the GPU.
+    from qgemm import _ext, ops
+    if "90a" not in _ext.compiled_archs():
+        pytest.skip("build without 90a kernels")
+    from test_wna16_sm90_gpu import NUM_CONFIGS
+    assert ops.sm90_table_rows() == NUM_CONFIGS

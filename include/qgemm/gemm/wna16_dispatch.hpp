@@ -90,6 +90,9 @@ inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     {256, 32, true, 32, "sm90_w256_t32_coop_streamk"},
     {256, 64, true, 64, "sm90_w256_t64_coop_streamk"},
     {256, 128, true, 160, "sm90_w256_t128_coop_streamk"},
+    // One token tile up to 192 (96 accumulators a thread): 161-192 tokens fill it at least
+    // 84 %, where 256 x 128 runs two token tiles and 128 x 256 one two-thirds full.
+    {128, 192, true, 192, "sm90_w128_t192_coop_streamk"},
     // Stream-K, not persistent: at M <= 1024 the 128-row tiles of a 8192-wide layer leave
     // SMs idle (64 tiles per 256 tokens on 132 SMs; persistent measured 836 us at M = 256
     // on the 70B int8 block, 988e886).

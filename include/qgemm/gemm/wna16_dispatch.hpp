@@ -81,17 +81,16 @@ struct Wna16Sm90Config {
 // 256-row tiles (two weight blocks a consumer warpgroup) up to 128 tokens: at 32 / 64 tokens
 // 223-268 / 279-310 us on the 70B block against 291-334 / 311-357 with 128 x 64 tiles
 // (H200, int4 / uint4 / int8, bench_sm90_rows_h200_1eed2fa.json, bench_sm90_early_h200_18337c4.json);
-// at 256 tokens two blocks would need 256 accumulator registers a thread. 256 x 128 also
-// serves 129-160 tokens (two token tiles): at M = 160 642 / 696 / 682 us against 128 x 256's
-// 726 / 734 / 771; at 192 the two split (673 / 720 / 720 vs 684 / 675 / 739), at 256 128 x 256
-// ties or wins (H200, int4 fp16 / uint4 bf16 / int8 fp16, sm90_rows_m256_h200_abb1034.json).
+// at 256 tokens two blocks would need 256 accumulator registers a thread. 129-192 tokens
+// take one 192-token tile (96 accumulators a thread): at M = 144 / 192 532 / 564 us (int4
+// g128 fp16) against 256 x 128's two token tiles 626 / 680 and cuBLAS fp16 548 / 649; past
+// 192 it runs two token tiles (1105 at 208), where 128 x 256 takes over (H200, int4 fp16 /
+// uint4 bf16 / int8 fp16, sm90_rows_m129_255_h200_3666879.json).
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
     // tile_w tile_tok stream_k max_m  name
     {256, 32, true, 32, "sm90_w256_t32_coop_streamk"},
     {256, 64, true, 64, "sm90_w256_t64_coop_streamk"},
-    {256, 128, true, 160, "sm90_w256_t128_coop_streamk"},
-    // One token tile up to 192 (96 accumulators a thread): 161-192 tokens fill it at least
-    // 84 %, where 256 x 128 runs two token tiles and 128 x 256 one two-thirds full.
+    {256, 128, true, 128, "sm90_w256_t128_coop_streamk"},
     {128, 192, true, 192, "sm90_w128_t192_coop_streamk"},
     // Stream-K, not persistent: at M <= 1024 the 128-row tiles of a 8192-wide layer leave
     // SMs idle (64 tiles per 256 tokens on 132 SMs; persistent measured 836 us at M = 256

@@ -119,6 +119,11 @@ def _methods():
             _ours("int8", -1, torch.bfloat16)]
 
 
+def _name_matches(name: str, pattern: str) -> bool:
+    """--methods: a substring of the name, or the whole name with a trailing '$'."""
+    return name == pattern[:-1] if pattern.endswith("$") else pattern in name
+
+
 def _path_methods():
     """Every path of the dispatch, forced, to set the table by measurement: the sm80
     kernel on both tilings, dequantize + GEMM, and each row of the sm90a table (when built)."""
@@ -286,7 +291,7 @@ def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows
     methods = (_methods() + (_decode_ab_methods() if decode_ab else []) + (_path_methods() if paths else [])
                + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else [])
                + (_w8a8_methods(general=True) if w8a8 and decode_ab else []))
-    methods = [m for m in methods if not methods_filter or any(f in m.name for f in methods_filter)]
+    methods = [m for m in methods if not methods_filter or any(_name_matches(m.name, f) for f in methods_filter)]
     if pdl_ab:
         methods += [_without_pdl(m) for m in methods if m.name.startswith("qgemm_")]
     for model in models:
@@ -431,7 +436,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=list(LAYERS), choices=list(LAYERS))
     parser.add_argument("--m", nargs="+", type=int, default=M_VALUES)
-    parser.add_argument("--methods", nargs="*", help="substrings of method names to keep")
+    parser.add_argument("--methods", nargs="*", help="substrings of method names to keep ('name$': that name only)")
     parser.add_argument("--out", default="bench_results.json")
     parser.add_argument("--plot", metavar="JSON", help="only draw the PNG of an earlier JSON")
     parser.add_argument("--repack", action="store_true", help="also time the 7B repack")

@@ -168,6 +168,54 @@ def test_decode_refusals(monkeypatch):
     assert (out == 7.0).all()
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("scheme,zero_point,group", [("int4", "int", 128), ("uint4", "float", 64), ("int8", "int", -1)])
+@pytest.mark.parametrize("n,k,sms", [(64 * 13, 1024, 3), (64 * 30, 2048, 4), (64 * 9, 640, 2)])
+def test_decode_stream_k_through_the_binding(dtype, scheme, zero_point, group, n, k, sms):
+    # More column groups than CTA slots, not a whole number of waves: the plan runs stream-K
+    # (a CTA's run of (column group, k64 block) units cut where a column group ends, fp32
+    # partials in two slots, the slot no CTA reaches zeroed). A few SMs given to the launcher
+    # make the small shapes take it. Workspace and output NaN-poisoned; a last column group
+    # half past N (n / 64 odd) included.
+    ext = _ext.extension()
+    qw, pw = _packed(n, k, scheme, zero_point, group, dtype, seed=n + k)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    g = k if group == -1 else group
+    for m in (1, 5, 12):
+        plan = ext.wna16_decode_plan(pw.kind, m, n, k, sms)
+        assert "stream_k" in plan, plan
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        ws = torch.full((ext.wna16_decode_workspace_bytes(m, n, k, sms) // 4,), float("nan"), device="cuda")
+        out = torch.full((m, n), float("nan"), device="cuda", dtype=dtype)
+        st_ = ext.wna16_decode_gemm(0 if dtype == torch.float16 else 1, pw.kind, x.data_ptr(), k,
+                                    pw.packed.data_ptr(), pw.scales.data_ptr(),
+                                    pw.zeros.data_ptr() if pw.zeros is not None else 0, bias.data_ptr(),
+                                    out.data_ptr(), n, m, n, k, g, ws.data_ptr(), ws.numel() * 4, sms, 0,
+                                    _ext.current_stream())
+        assert st_ == 0
+        err = _rel_err(out, _reference(x, qw, bias))
+        assert err < REL_BOUND[dtype], f"{plan} m={m}: rel err {err:.2e}"
+
+
+def test_decode_stream_k_on_every_sm():
+    # The routed op on a layer wider than one wave of column groups on this GPU (the 70B
+    # gate_up case), integer grid: exact against the reference whatever the pieces.
+    sms = _ext.num_sms(torch.device("cuda"))
+    n, k, g = 128 * (3 * sms + 7), 1024, 128  # 3 sms + 7 two-column groups on 2 sms CTA slots
+    plan = _ext.extension().wna16_decode_plan(0, 1, n, k, sms)
+    assert "stream_k" in plan, plan
+    gen = torch.Generator().manual_seed(7)
+    codes = torch.randint(-8, 8, (n, k), generator=gen, dtype=torch.int8)
+    scales = torch.pow(2.0, torch.randint(-4, 0, (n, k // g), generator=gen).float()).half()
+    qw = qgemm.QuantizedWeight("int4", g, codes, scales, None)
+    pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
+    for m in (1, 3):
+        x = torch.randint(-3, 4, (m, k), generator=gen).half().cuda()
+        out = qgemm.linear(x, pw)
+        ref = _reference(x, qw).half()
+        assert torch.equal(out, ref), f"{plan} m={m}: max diff {(out.double() - ref.double()).abs().max()}"
+
+
 def test_dispatch_to_decode(monkeypatch):
     monkeypatch.setattr(ops, "FORCE_PATH", None)
     n, k, dtype = 256, 512, torch.float16

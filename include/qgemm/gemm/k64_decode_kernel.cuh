@@ -25,7 +25,9 @@
 // CTA: kCols n64 block columns x 4 warps (two columns: x shared by 8 warps, and a k64 block
 // row's reads 4 KiB contiguous, two adjacent tiles); blockIdx.x = column group, blockIdx.y = split
 // (a range of k64 blocks). One split writes out (+ bias) directly; several write fp32
-// partials [splits, M, N] that splitk_reduce.cuh sums in split order.
+// partials [splits, M, N] that splitk_reduce.cuh sums in split order. Where the column groups
+// outnumber the CTA slots by a fraction of a wave, the launcher runs stream-K instead: one
+// CTA a slot, each an equal run of (column group, k64 block) units (k64_decode_kernel).
 #pragma once
 
 #include <cstdint>
@@ -58,7 +60,8 @@ struct Args {
   int M, N, K;
   int group_shift;        // log2(G / 64) in k64 blocks (G = 64, 128); 30 for one group (G == K)
   int blocks_per_split;   // k64 blocks of a split (the last may have fewer)
-  int splits;
+  int splits;             // splits, or with stream-K the partial slots of a column
+  int units_per_cta;      // stream-K: (column group, k64 block) units a CTA; 0: grid (column groups, splits)
 };
 
 __device__ __forceinline__ void cp_async16(uint32_t smem, const void* gmem) {
@@ -236,31 +239,31 @@ struct DecodeKernel {
   }
 };
 
+// One segment of a CTA's work: column group group_col (n64 columns kCols group_col + ...),
+// k64 blocks [blk_begin, blk_end); out (+ bias) directly when a.splits == 1, else fp32
+// partials (slots: k64_decode_kernel). `first`: the CTA's first segment (the PDL wait and
+// the L2 prefetch before it).
 template <class T, WeightKind kKind, int kTokBlocks, int kCols>
-__global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kThreads,
-                                  DecodeKernel<T, kKind, kTokBlocks, kCols>::kMinCtas)
-    k64_decode_kernel(const Args a) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+__device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int group_col, int blk_begin,
+                                               int blk_end, bool first) {
   using K = DecodeKernel<T, kKind, kTokBlocks, kCols>;
   constexpr int U = K::kUnroll;
-  extern __shared__ __align__(128) uint8_t smem[];
-
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
   const int ncols = a.N / 64;
-  const int col0 = blockIdx.x * kCols;           // first n64 column of the CTA
+  const int64_t block_stride = int64_t(ncols) * K::kTileBytes;
+  const uint32_t smem0 = uint32_t(__cvta_generic_to_shared(smem));
+  const uint32_t buf_bytes = K::buffer_bytes(a.M);
+  const uint32_t ones = K::kOnes;  // a register (the mma wrapper takes operands by reference)
+
+  const int col0 = group_col * kCols;            // first n64 column of the segment
   const int col = col0 + warp / 4;               // this warp's column
   const bool col_ok = col < ncols;
   const int q = warp % 4;                        // 16-row chunk of the column
   const int row = col * 64 + 16 * q + lane / 4;  // rows row, row + 8
-  const int blk_begin = blockIdx.y * a.blocks_per_split;
-  const int blk_end = min(blk_begin + a.blocks_per_split, a.K / 64);
   const int nsteps = (blk_end - blk_begin + U - 1) / U;
 
-  const int64_t block_stride = int64_t(ncols) * K::kTileBytes;
   // The lane's bytes of a block: int4 16 at 512 q + 16 lane, int8 also 512 further.
   const uint8_t* wp = a.w + int64_t(col_ok ? col : 0) * K::kTileBytes + K::kLoads * 512 * q + 16 * lane;
-  const uint32_t smem0 = uint32_t(__cvta_generic_to_shared(smem));
-  const uint32_t buf_bytes = K::buffer_bytes(a.M);
 
   // ldmatrix.x4 of token block b: lane l gives row (token) l % 8 of matrix l / 8 (matrices:
   // k16 step j's k 0-7, 8-15, step j + 1's k 0-7, 8-15); tokens past M read row M - 1.
@@ -274,11 +277,12 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kTh
   typename K::Stager st;
   K::init_stager(a, col0, tid, st);
 
-  // While the kernel before finishes (PDL), the first step's weights stream into L2.
-  if (col_ok) K::prefetch_weights(wp, block_stride, blk_begin, blk_end);
-  pdl::wait_for_prior_grids();
-  pdl::launch_dependents();
-
+  if (first) {
+    // While the kernel before finishes (PDL), the first step's weights stream into L2.
+    if (col_ok) K::prefetch_weights(wp, block_stride, blk_begin, blk_end);
+    pdl::wait_for_prior_grids();
+    pdl::launch_dependents();
+  }
   float acc[kTokBlocks][4], part[kTokBlocks][4], xsum[kTokBlocks][4];
 #pragma unroll
   for (int b = 0; b < kTokBlocks; ++b)
@@ -294,7 +298,6 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kTh
   typename K::Words w[2];
   if (col_ok) K::load_weights(wp, block_stride, blk_begin, blk_end, w[0]);
 
-  const uint32_t ones = K::kOnes;  // a register (the mma wrapper takes operands by reference)
   typename K::Group grp{};  // coefficients of the group being summed
   int g_cur = -1;
   uint32_t buf = smem0, buf_next2 = smem0 + 2 * buf_bytes;  // step s's buffer, step s + 2's
@@ -357,6 +360,14 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kTh
   if (!col_ok) return;
   if (g_cur >= 0) K::flush(acc, part, xsum, grp);
 
+  // The partial slot, and the first slot past the column group's last piece, which the
+  // piece holding its first block zeroes (computed here, not held through the k loop).
+  int slot = blockIdx.y, zero_from = a.splits;
+  if (a.units_per_cta > 0) {
+    const int blocks = a.K / 64, first_cta = group_col * blocks / a.units_per_cta;
+    slot = int(blockIdx.x) - first_cta;
+    if (blk_begin == 0) zero_from = (group_col * blocks + blocks - 1) / a.units_per_cta - first_cta + 1;
+  }
   // acc[b][i]: weight row row + 8 (i / 2), token 8 b + 2 (lane % 4) + i % 2.
 #pragma unroll
   for (int b = 0; b < kTokBlocks; ++b)
@@ -366,12 +377,54 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kTh
       const int n = row + 8 * (i >> 1);
       if (tok >= a.M) continue;
       if (a.splits > 1) {
-        a.partials[(int64_t(blockIdx.y) * a.M + tok) * a.N + n] = acc[b][i];
+        a.partials[(int64_t(slot) * a.M + tok) * a.N + n] = acc[b][i];
+        for (int z = zero_from; z < a.splits; ++z) a.partials[(int64_t(z) * a.M + tok) * a.N + n] = 0.f;
       } else {
         const float bias = a.bias ? float(reinterpret_cast<const T*>(a.bias)[n]) : 0.f;
         reinterpret_cast<T*>(a.out)[int64_t(tok) * a.ldo + n] = T(acc[b][i] + bias);
       }
     }
+}
+
+template <class T, WeightKind kKind, int kTokBlocks, int kCols>
+__global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kThreads,
+                                  DecodeKernel<T, kKind, kTokBlocks, kCols>::kMinCtas)
+    k64_decode_kernel(const Args a) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  extern __shared__ __align__(128) uint8_t smem[];
+  const int blocks = a.K / 64;
+  // Split grid: one segment, column group blockIdx.x, split blockIdx.y. Stream-K: the CTA's
+  // run of units_per_cta (column group, k64 block) units, column groups in order and each
+  // one's blocks in k order, cut where a column group ends. A column group's pieces write
+  // partial slots 0, 1, ... in k order; the CTA holding its first block zeroes the slots
+  // past its last piece (splitk_reduce sums all a.splits of them). One call site: the
+  // segment is inlined once.
+  const bool stream_k = a.units_per_cta > 0;
+  const int groups = (a.N / 64 + kCols - 1) / kCols;
+  // The next segment's first unit: in shared memory, so that nothing of the outer loop
+  // holds a register through the segment's k loop (the kernel runs at its 128-register cap).
+  __shared__ int next_unit;
+  if (threadIdx.x == 0) next_unit = stream_k ? int(blockIdx.x) * a.units_per_cta : 0;
+  __syncthreads();
+  for (bool first = true;; first = false) {
+    const int unit = next_unit;
+    const int unit_end = stream_k ? min((int(blockIdx.x) + 1) * a.units_per_cta, groups * blocks) : 1;
+    if (unit >= unit_end) break;
+    int group_col, blk_begin, blk_end;
+    if (stream_k) {
+      group_col = unit / blocks;
+      blk_begin = unit % blocks;
+      blk_end = min(blocks, blk_begin + (unit_end - unit));
+    } else {
+      group_col = blockIdx.x;
+      blk_begin = int(blockIdx.y) * a.blocks_per_split;
+      blk_end = min(blk_begin + a.blocks_per_split, blocks);
+    }
+    __syncthreads();  // every thread has read next_unit; every warp is done with the last segment's buffers
+    if (threadIdx.x == 0) next_unit = stream_k ? unit + blk_end - blk_begin : unit_end;
+    decode_segment<T, kKind, kTokBlocks, kCols>(a, smem, group_col, blk_begin, blk_end, first);
+    __syncthreads();
+  }
 #endif
 }
 

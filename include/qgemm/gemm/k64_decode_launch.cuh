@@ -31,8 +31,10 @@ struct K64DecodePlan {
   int tok_blocks;        // n8 token blocks (1: M <= 8, 2: M <= 16)
   int cols;              // n64 columns per CTA (1 or 2; 2 with two token blocks)
   int col_ctas;          // grid.x
-  int splits;            // grid.y
+  int splits;            // grid.y; with stream-K the fp32 partial slots a column may need
   int blocks_per_split;  // k64 blocks
+  int units_per_cta;     // stream-K: (column group, k64 block) units a CTA, grid.x = ctas; 0: split grid
+  int ctas;              // CTAs launched
 };
 
 // Register estimate per thread for the residency model (ptxas: 90-110 at -O3, sm_90a).
@@ -87,6 +89,23 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
   }
   p.blocks_per_split = (blocks + splits - 1) / splits;
   p.splits = (blocks + p.blocks_per_split - 1) / p.blocks_per_split;  // no empty split
+  p.ctas = p.col_ctas * p.splits;
+  if (forced_splits <= 0) {
+    // More column groups than CTA slots, not a whole number of waves (the 70B gate_up at
+    // M = 1: 448 on 264, SMs idle 12 % of the time in the last wave, ncu on an H200):
+    // stream-K instead. Each of `slots` CTAs takes an equal run of the (column group, k64
+    // block) units in column-major order, a column's share in at most `splits` pieces.
+    const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks, p.cols);
+    if (p.col_ctas > slots && p.col_ctas % slots != 0) {
+      const int units = p.col_ctas * blocks;
+      p.units_per_cta = (units + slots - 1) / slots;
+      p.ctas = (units + p.units_per_cta - 1) / p.units_per_cta;
+      // CTAs meeting one column: at most (blocks - 1) / units_per_cta + 2
+      const int meet = (blocks - 1) / p.units_per_cta + 2;
+      p.splits = meet < p.ctas ? meet : p.ctas;
+      p.blocks_per_split = blocks;
+    }
+  }
   return p;
 }
 
@@ -105,7 +124,7 @@ inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
 namespace detail {
 
 template <class T, WeightKind kKind, int kTokBlocks, int kCols>
-Status k64_decode_run(const k64decode::Args& a, int col_ctas, int num_sms, cudaStream_t stream) {
+Status k64_decode_run(const k64decode::Args& a, int grid_x, int num_sms, cudaStream_t stream) {
   using K = k64decode::DecodeKernel<T, kKind, kTokBlocks, kCols>;
   constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks, kCols>;
   const int smem = K::smem_bytes(a.M);
@@ -113,8 +132,8 @@ Status k64_decode_run(const k64decode::Args& a, int col_ctas, int num_sms, cudaS
   const Status st = wna16_set_smem_once(kernel, K::smem_bytes(8 * kTokBlocks), smem_done);
   if (st != Status::kSuccess) return st;
   void* kargs[] = {const_cast<k64decode::Args*>(&a)};
-  if (pdl::launch<kernel>(dim3(unsigned(col_ctas), unsigned(a.splits)), dim3(K::kThreads), kargs, size_t(smem),
-                          stream) != cudaSuccess)
+  const dim3 grid = a.units_per_cta > 0 ? dim3(unsigned(grid_x)) : dim3(unsigned(grid_x), unsigned(a.splits));
+  if (pdl::launch<kernel>(grid, dim3(K::kThreads), kargs, size_t(smem), stream) != cudaSuccess)
     return Status::kCudaError;
   if (a.splits > 1)
     return launch_splitk_reduce<T>(a.partials, reinterpret_cast<const T*>(a.bias), reinterpret_cast<T*>(a.out), a.ldo,
@@ -124,9 +143,10 @@ Status k64_decode_run(const k64decode::Args& a, int col_ctas, int num_sms, cudaS
 
 template <class T, WeightKind kKind>
 Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
-  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2>(a, plan.col_ctas, num_sms, stream);
-  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2>(a, plan.col_ctas, num_sms, stream);
-  return k64_decode_run<T, kKind, 1, 1>(a, plan.col_ctas, num_sms, stream);
+  const int grid_x = plan.units_per_cta > 0 ? plan.ctas : plan.col_ctas;
+  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2>(a, grid_x, num_sms, stream);
+  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2>(a, grid_x, num_sms, stream);
+  return k64_decode_run<T, kKind, 1, 1>(a, grid_x, num_sms, stream);
 }
 
 template <class T>
@@ -175,6 +195,7 @@ inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
   a.group_shift = p.group_size == p.K ? 30 : (p.group_size == 64 ? 0 : 1);
   a.blocks_per_split = plan.blocks_per_split;
   a.splits = plan.splits;
+  a.units_per_cta = plan.units_per_cta;
   if (p.dtype == DType::kFloat16) return detail::k64_decode_run_kind<__half>(p.kind, a, plan, p.num_sms, stream);
   return detail::k64_decode_run_kind<__nv_bfloat16>(p.kind, a, plan, p.num_sms, stream);
 }

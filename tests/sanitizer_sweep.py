@@ -103,8 +103,8 @@ def wna16_k64_sweep() -> int:
 
 def wna16_decode_sweep() -> int:
     """The k64 decode kernel (any GPU): one and two token blocks (M = 1, 9, 16), int4 / uint4
-    / int8, g 64 / 128 / K, split-K and one split, an odd n64 column count (the last CTA's
-    second column past N at M > 8), bias."""
+    / int8, g 64 / 128 / K, split-K, one split and stream-K, an odd n64 column count (the last
+    CTA's second column past N at M > 8), bias."""
     from qgemm import ops
 
     bad = 0
@@ -115,6 +115,10 @@ def wna16_decode_sweep() -> int:
             for scheme, zp, group in cases:
                 for n, k in ((192, 2048), (320, 256)):
                     bad += _k64_linear_checks("decode", dtype, scheme, zp, group, n, k, (1, 9, 16))
+        # Stream-K: more two-column groups than CTA slots (2 a SM), a fraction of a wave over.
+        sms = torch.cuda.get_device_properties(0).multi_processor_count
+        bad += _k64_linear_checks("decode stream-K", torch.float16, "int4", "int", 128, 128 * (3 * sms + 7), 256,
+                                  (1, 9))
     finally:
         ops.FORCE_PATH = None
     return bad

@@ -30,9 +30,9 @@ inline constexpr int kK64DecodeMaxM = 16;
 struct K64DecodePlan {
   int tok_blocks;        // n8 token blocks (1: M <= 8, 2: M <= 16)
   int cols;              // n64 columns per CTA (1 or 2; 2 with two token blocks)
-  int col_ctas;          // grid.x
-  int splits;            // grid.y; with stream-K the fp32 partial slots a column may need
-  int blocks_per_split;  // k64 blocks
+  int col_ctas;          // column groups (kCols n64 columns each): grid.x of the split grid
+  int splits;            // split grid: grid.y; stream-K: fp32 partial slots a column (2)
+  int blocks_per_split;  // k64 blocks (split grid)
   int units_per_cta;     // stream-K: (column group, k64 block) units a CTA, grid.x = ctas; 0: split grid
   int ctas;              // CTAs launched
 };
@@ -79,11 +79,11 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
   const int blocks = K / 64;
   const int unroll = k64decode::decode_unroll(kind, p.tok_blocks);
   const int max_splits = blocks / (2 * unroll) > 1 ? blocks / (2 * unroll) : 1;
+  const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks, p.cols);
   int splits;
   if (forced_splits > 0) {
     splits = forced_splits < blocks ? forced_splits : blocks;
   } else {
-    const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks, p.cols);
     splits = slots / p.col_ctas;
     splits = splits < 1 ? 1 : splits > max_splits ? max_splits : splits;
   }
@@ -95,12 +95,12 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
     // M = 1: 448 on 264, SMs idle 12 % of the time in the last wave, ncu on an H200):
     // stream-K instead. Each of `slots` CTAs takes an equal run of the (column group, k64
     // block) units in column-major order, a column's share in at most `splits` pieces.
-    const int slots = num_sms * k64_decode_ctas_per_sm(kind, M, p.tok_blocks, p.cols);
     if (p.col_ctas > slots && p.col_ctas % slots != 0) {
       const int units = p.col_ctas * blocks;
       p.units_per_cta = (units + slots - 1) / slots;
       p.ctas = (units + p.units_per_cta - 1) / p.units_per_cta;
-      // CTAs meeting one column: at most (blocks - 1) / units_per_cta + 2
+      // CTAs meeting one column: at most (blocks - 1) / units_per_cta + 2, which is 2 here
+      // (col_ctas > slots makes units_per_cta > blocks)
       const int meet = (blocks - 1) / p.units_per_cta + 2;
       p.splits = meet < p.ctas ? meet : p.ctas;
       p.blocks_per_split = blocks;

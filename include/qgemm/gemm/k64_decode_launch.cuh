@@ -109,6 +109,11 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
   return p;
 }
 
+// The plan's launch grid: stream-K one row of `ctas` CTAs, else (column groups, splits).
+inline dim3 k64_decode_grid(const K64DecodePlan& p) {
+  return p.units_per_cta > 0 ? dim3(unsigned(p.ctas)) : dim3(unsigned(p.col_ctas), unsigned(p.splits));
+}
+
 // fp32 partials [splits, M, N] when split; 0 otherwise (the bound over the weight kinds).
 inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
   if (M <= 0 || M > kK64DecodeMaxM || N <= 0 || K < 64 || num_sms <= 0) return 0;
@@ -124,7 +129,7 @@ inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
 namespace detail {
 
 template <class T, WeightKind kKind, int kTokBlocks, int kCols>
-Status k64_decode_run(const k64decode::Args& a, int grid_x, int num_sms, cudaStream_t stream) {
+Status k64_decode_run(const k64decode::Args& a, dim3 grid, int num_sms, cudaStream_t stream) {
   using K = k64decode::DecodeKernel<T, kKind, kTokBlocks, kCols>;
   constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks, kCols>;
   const int smem = K::smem_bytes(a.M);
@@ -132,7 +137,6 @@ Status k64_decode_run(const k64decode::Args& a, int grid_x, int num_sms, cudaStr
   const Status st = wna16_set_smem_once(kernel, K::smem_bytes(8 * kTokBlocks), smem_done);
   if (st != Status::kSuccess) return st;
   void* kargs[] = {const_cast<k64decode::Args*>(&a)};
-  const dim3 grid = a.units_per_cta > 0 ? dim3(unsigned(grid_x)) : dim3(unsigned(grid_x), unsigned(a.splits));
   if (pdl::launch<kernel>(grid, dim3(K::kThreads), kargs, size_t(smem), stream) != cudaSuccess)
     return Status::kCudaError;
   if (a.splits > 1)
@@ -143,10 +147,10 @@ Status k64_decode_run(const k64decode::Args& a, int grid_x, int num_sms, cudaStr
 
 template <class T, WeightKind kKind>
 Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
-  const int grid_x = plan.units_per_cta > 0 ? plan.ctas : plan.col_ctas;
-  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2>(a, grid_x, num_sms, stream);
-  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2>(a, grid_x, num_sms, stream);
-  return k64_decode_run<T, kKind, 1, 1>(a, grid_x, num_sms, stream);
+  const dim3 grid = k64_decode_grid(plan);
+  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2>(a, grid, num_sms, stream);
+  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2>(a, grid, num_sms, stream);
+  return k64_decode_run<T, kKind, 1, 1>(a, grid, num_sms, stream);
 }
 
 template <class T>
@@ -210,10 +214,10 @@ inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kUint4)                                      \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kInt8)
 #define QGEMM_K64_DECODE_INSTANTIATE(T, K, B, C) \
-  template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, int, int, cudaStream_t);
+  template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, dim3, int, cudaStream_t);
 #if defined(QGEMM_K64_DECODE_EXTERN_TEMPLATES)
 #define QGEMM_K64_DECODE_EXTERN(T, K, B, C) \
-  extern template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, int, int, cudaStream_t);
+  extern template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, dim3, int, cudaStream_t);
 QGEMM_K64_DECODE_FOR_EACH(QGEMM_K64_DECODE_EXTERN)
 #undef QGEMM_K64_DECODE_EXTERN
 #endif

@@ -41,7 +41,8 @@ std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms)
   if (M <= 0 || M > kK64DecodeMaxM || N % 64 != 0 || K % 64 != 0 || num_sms <= 0) return "unsupported";
   const K64DecodePlan p = k64_decode_plan(WeightKind(kind), M, N, K, num_sms);
   return "k64 decode tok_blocks=" + std::to_string(p.tok_blocks) + " cols=" + std::to_string(p.cols) +
-         " splits=" + std::to_string(p.splits) + " ctas=" + std::to_string(p.ctas) +
+         " splits=" + std::to_string(p.splits) + " blocks_per_split=" + std::to_string(p.blocks_per_split) +
+         " ctas=" + std::to_string(p.ctas) +
          (p.units_per_cta > 0 ? " stream_k units_per_cta=" + std::to_string(p.units_per_cta) : std::string());
 }
 

@@ -37,6 +37,8 @@ def _check_partition(kind, m, n, k, sms):
     blocks, groups = k // 64, -(-(n // 64) // p["cols"])
     need = p["splits"] * m * n * 4 if p["splits"] > 1 else 0
     assert _ext.extension().wna16_decode_workspace_bytes(m, n, k, sms) >= need, text
+    if blocks % 2 == 0:  # cuts on even k64 blocks: a G = 128 group is never cut (the kernel places groups statically)
+        assert p["blocks_per_split"] % 2 == 0 and p.get("units_per_cta", 0) % 2 == 0, text
     if "units_per_cta" not in p:
         assert p["ctas"] == groups * p["splits"], text
         return False

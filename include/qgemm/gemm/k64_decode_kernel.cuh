@@ -16,7 +16,12 @@
 //     per group, instead of a HMUL2 per weight pair); the per-channel scale is the same
 //     thing with one group;
 //   - one HMMA per weight word (the weights fill the 16 A rows; as the B operand they take
-//     two);
+//     two), plus one for the column sums of x that the bias / zero term needs (one for
+//     both token blocks at two, see flush);
+//   - where a scale group starts is known at compile time (kGroupBlocks: the plan cuts K on
+//     even k64 blocks, a step holds whole groups), and the weight loads step a pointer:
+//     the per-block group test and the per-load address multiply of a runtime group size
+//     are gone (H200, 70B block, int4 fp16: 161 / 172 -> 148 / 157 us at M = 1 / 8);
 //   - x (and the scale / zero rows) come through shared memory, one cp.async step ahead,
 //     three buffers, one barrier per step; B fragments by ldmatrix.x4 (two k16 steps each).
 // (A first kernel of this shape, removed in 289703a, loaded x with 32-bit __ldg per mma,
@@ -89,10 +94,11 @@ __device__ __forceinline__ uint32_t shared_u16_dup(uint32_t smem) {
 }
 
 // k64 blocks per step (the loads a lane has in flight ahead of its mma): 8 x 16 bytes; int8
-// and two token blocks (24 more accumulator registers) take fewer to stay within 128
-// registers without spilling.
+// and two token blocks (more accumulator registers) take 4 to stay within 128 registers
+// without spilling (two token blocks measured the same at 4 and 6 blocks a step, H200,
+// 70B block at M = 9-16; 6 spilled 48 B a thread).
 __host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks) {
-  return kind == WeightKind::kInt8 ? 4 : tok_blocks == 1 ? 8 : 6;
+  return kind != WeightKind::kInt8 && tok_blocks == 1 ? 8 : 4;
 }
 
 template <class T, WeightKind kKind, int kTokBlocks, int kCols>
@@ -162,16 +168,16 @@ struct DecodeKernel {
     }
   }
 
-  // One step's weights -> registers (the lane's 16 / 32 bytes of each block).
-  __device__ __forceinline__ static void load_weights(const uint8_t* wp, int64_t block_stride, int blk0, int blk_end,
-                                                      Words& w) {
-    const uint8_t* p = wp + blk0 * block_stride;
+  // One step's weights -> registers (the lane's 16 / 32 bytes of each of the step's first n
+  // blocks); p points at the step's first block (the pointer steps by block_stride: no
+  // multiply per load).
+  __device__ __forceinline__ static void load_weights(const uint8_t* p, int64_t block_stride, int n, Words& w) {
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      if (blk0 + u < blk_end) {
+    for (int u = 0; u < kUnroll; ++u, p += block_stride) {
+      if (u < n) {
 #pragma unroll
         for (int h = 0; h < kLoads; ++h) {
-          const uint4 v = load_streaming(p + u * block_stride + 512 * h);
+          const uint4 v = load_streaming(p + 512 * h);
           w[u][4 * h + 0] = v.x;
           w[u][4 * h + 1] = v.y;
           w[u][4 * h + 2] = v.z;
@@ -224,30 +230,55 @@ struct DecodeKernel {
     }
     return g;
   }
+  // xsum: the column sums of x over the group's k, for the bias / zero term. One token
+  // block: mma(A = ones, B = x), so they sit in the accumulator layout. Two: one mma for
+  // both blocks with x as the A operand (16 token rows) and ones as B, so c0 = c1 holds
+  // token lane / 4's sum and c2 = c3 token 8 + lane / 4's; the flush moves them to the
+  // accumulator layout by shuffles (4 a group instead of an mma a k16 step).
   __device__ __forceinline__ static void flush(float (&acc)[kTokBlocks][4], float (&part)[kTokBlocks][4],
-                                               float (&xsum)[kTokBlocks][4], const Group& g) {
+                                               float (&xsum)[4], const Group& g) {
+    float xs[kTokBlocks][2];  // [b][e & 1]: token 8 b + 2 (lane % 4) + (e & 1)
+    if constexpr (!kInt8) {
+      if constexpr (kTokBlocks == 1) {
+        xs[0][0] = xsum[0];
+        xs[0][1] = xsum[1];
+      } else {
+        const int src = 8 * (int(threadIdx.x) % 4);  // lane holding token 2 (lane % 4) (+ 8 in c2)
+#pragma unroll
+        for (int b = 0; b < 2; ++b)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) xs[b][e] = __shfl_sync(0xffffffffu, xsum[2 * b], src + 4 * e);
+      }
+    }
 #pragma unroll
     for (int b = 0; b < kTokBlocks; ++b)
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         float v = fmaf(g.c1[e >> 1], part[b][e], acc[b][e]);
-        if constexpr (!kInt8) v = fmaf(g.c2[e >> 1], xsum[b][e], v);
+        if constexpr (!kInt8) v = fmaf(g.c2[e >> 1], xs[b][e & 1], v);
         acc[b][e] = v;
         part[b][e] = 0.f;
-        xsum[b][e] = 0.f;
       }
+#pragma unroll
+    for (int e = 0; e < 4; ++e) xsum[e] = 0.f;
   }
 };
 
 // One segment of a CTA's work: column group group_col (n64 columns kCols group_col + ...),
 // k64 blocks [blk_begin, blk_end); out (+ bias) directly when a.splits == 1, else fp32
 // partials (slots: k64_decode_kernel). `first`: the CTA's first segment (the PDL wait and
-// the L2 prefetch before it).
-template <class T, WeightKind kKind, int kTokBlocks, int kCols>
+// the L2 prefetch before it). kGroupBlocks: k64 blocks a scale group (1: G = 64, 2: G =
+// 128, 0: one group, G = K); with 2 the plan starts every segment on an even block, so a
+// step (an even number of blocks) holds whole groups and where they change is known at
+// compile time.
+template <class T, WeightKind kKind, int kTokBlocks, int kCols, int kGroupBlocks>
 __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int group_col, int blk_begin,
                                                int blk_end, bool first) {
   using K = DecodeKernel<T, kKind, kTokBlocks, kCols>;
   constexpr int U = K::kUnroll;
+  constexpr bool kOneGroup = kGroupBlocks == 0;
+  constexpr int kGB = kOneGroup ? 1 : kGroupBlocks;
+  static_assert(kGroupBlocks >= 0 && kGroupBlocks <= 2 && U % kGB == 0, "a step holds whole groups");
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
   const int ncols = a.N / 64;
   const int64_t block_stride = int64_t(ncols) * K::kTileBytes;
@@ -283,11 +314,13 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
     pdl::wait_for_prior_grids();
     pdl::launch_dependents();
   }
-  float acc[kTokBlocks][4], part[kTokBlocks][4], xsum[kTokBlocks][4];
+  float acc[kTokBlocks][4], part[kTokBlocks][4], xsum[4];
 #pragma unroll
   for (int b = 0; b < kTokBlocks; ++b)
 #pragma unroll
-    for (int e = 0; e < 4; ++e) acc[b][e] = part[b][e] = xsum[b][e] = 0.f;
+    for (int e = 0; e < 4; ++e) acc[b][e] = part[b][e] = 0.f;
+#pragma unroll
+  for (int e = 0; e < 4; ++e) xsum[e] = 0.f;
 
   // Prologue: shared steps 0, 1 in flight, weights of step 0 in registers.
   K::stage_shared(a, st, col0, smem0, blk_begin, blk_end);
@@ -296,31 +329,34 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
   cute::cp_async_fence();
 
   typename K::Words w[2];
-  if (col_ok) K::load_weights(wp, block_stride, blk_begin, blk_end, w[0]);
+  const uint8_t* wstep = wp + int64_t(blk_begin) * block_stride;  // the next step's first block
+  if (col_ok) K::load_weights(wstep, block_stride, blk_end - blk_begin, w[0]);
+  wstep += U * block_stride;
 
-  typename K::Group grp{};  // coefficients of the group being summed
-  int g_cur = -1;
+  // Coefficients of the group being summed; zero before the first, so that the flush at the
+  // first group's start adds nothing.
+  typename K::Group grp{};
   uint32_t buf = smem0, buf_next2 = smem0 + 2 * buf_bytes;  // step s's buffer, step s + 2's
 
   auto step = [&](int s, auto parity) {
     constexpr int cur = decltype(parity)::value;
     const int blk0 = blk_begin + s * U;
-    if (col_ok && s + 1 < nsteps) K::load_weights(wp, block_stride, blk0 + U, blk_end, w[cur ^ 1]);
+    if (col_ok && s + 1 < nsteps) K::load_weights(wstep, block_stride, blk_end - blk0 - U, w[cur ^ 1]);
+    wstep += U * block_stride;
     cute::cp_async_wait<1>();
     __syncthreads();  // step s's buffer is in; step s - 1's (= s + 2's) is free
     if (s + 2 < nsteps) K::stage_shared(a, st, col0, buf_next2, blk0 + 2 * U, blk_end);
     cute::cp_async_fence();
     if (col_ok) {
-      const int g0 = blk0 >> a.group_shift;
+      const int n = blk_end - blk0;  // blocks left in the segment
 #pragma unroll
       for (int u = 0; u < U; ++u) {
-        const int blk = blk0 + u;
-        if (blk >= blk_end) break;
-        const int g = blk >> a.group_shift;
-        if (g != g_cur) {  // a new group: fold the finished one in, read the new one's scale (zero)
-          if (g_cur >= 0) K::flush(acc, part, xsum, grp);
-          g_cur = g;
-          const uint32_t sa = buf + srow_off + (g - g0) * K::kSRowBytes;
+        if (u >= n) break;
+        // A group starts here: fold the finished one in, read the new one's scale (zero) from
+        // the step's scale row u / kGroupBlocks (a step starts on a group boundary).
+        if (kOneGroup ? s == 0 && u == 0 : u % kGB == 0) {
+          if (!kOneGroup) K::flush(acc, part, xsum, grp);
+          const uint32_t sa = buf + srow_off + (kOneGroup ? 0 : u / kGB) * K::kSRowBytes;
           const float z0 = K::kHasZeros ? shared_to_float<T>(sa + K::kSBytes) : 8.f;
           const float z1 = K::kHasZeros ? shared_to_float<T>(sa + K::kSBytes + 16) : 8.f;
           grp = K::group_coefficients(shared_to_float<T>(sa), shared_to_float<T>(sa + 16), z0, z1);
@@ -335,12 +371,16 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
             uint32_t av[4];
             K::convert(w[cur][u], 2 * jp + jj, av);
 #pragma unroll
-            for (int b = 0; b < kTokBlocks; ++b) {
+            for (int b = 0; b < kTokBlocks; ++b)
               K::MmaOp::fma(part[b][0], part[b][1], part[b][2], part[b][3], av[0], av[1], av[2], av[3],
                             bx[b][2 * jj], bx[b][2 * jj + 1], part[b][0], part[b][1], part[b][2], part[b][3]);
-              if constexpr (!K::kInt8)  // column sums of x for the bias term
-                K::MmaOp::fma(xsum[b][0], xsum[b][1], xsum[b][2], xsum[b][3], ones, ones, ones, ones, bx[b][2 * jj], bx[b][2 * jj + 1], xsum[b][0], xsum[b][1], xsum[b][2],
-                              xsum[b][3]);
+            if constexpr (!K::kInt8) {  // column sums of x for the bias term (see flush)
+              if constexpr (kTokBlocks == 1)
+                K::MmaOp::fma(xsum[0], xsum[1], xsum[2], xsum[3], ones, ones, ones, ones, bx[0][2 * jj],
+                              bx[0][2 * jj + 1], xsum[0], xsum[1], xsum[2], xsum[3]);
+              else
+                K::MmaOp::fma(xsum[0], xsum[1], xsum[2], xsum[3], bx[0][2 * jj], bx[1][2 * jj], bx[0][2 * jj + 1],
+                              bx[1][2 * jj + 1], ones, ones, xsum[0], xsum[1], xsum[2], xsum[3]);
             }
           }
         }
@@ -358,7 +398,7 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
   }
   cute::cp_async_wait<0>();
   if (!col_ok) return;
-  if (g_cur >= 0) K::flush(acc, part, xsum, grp);
+  K::flush(acc, part, xsum, grp);
 
   // The partial slot, and the first slot past the column group's last piece, which the
   // piece holding its first block zeroes (computed here, not held through the k loop).
@@ -386,7 +426,7 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
     }
 }
 
-template <class T, WeightKind kKind, int kTokBlocks, int kCols>
+template <class T, WeightKind kKind, int kTokBlocks, int kCols, int kGroupBlocks>
 __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kThreads,
                                   DecodeKernel<T, kKind, kTokBlocks, kCols>::kMinCtas)
     k64_decode_kernel(const Args a) {
@@ -422,7 +462,7 @@ __global__ void __launch_bounds__(DecodeKernel<T, kKind, kTokBlocks, kCols>::kTh
     }
     __syncthreads();  // every thread has read next_unit; every warp is done with the last segment's buffers
     if (threadIdx.x == 0) next_unit = stream_k ? unit + blk_end - blk_begin : unit_end;
-    decode_segment<T, kKind, kTokBlocks, kCols>(a, smem, group_col, blk_begin, blk_end, first);
+    decode_segment<T, kKind, kTokBlocks, kCols, kGroupBlocks>(a, smem, group_col, blk_begin, blk_end, first);
     __syncthreads();
   }
 #endif

@@ -66,6 +66,8 @@ inline int k64_decode_cols_one_token_block() {
   return forced ? forced : 2;
 }
 
+inline constexpr int round_up_to(int v, int m) { return (v + m - 1) / m * m; }
+
 // Split K into as many parts as fit the GPU's resident CTA slots in one wave (the weights
 // stream at full bandwidth only with loads in flight on every SM; a second, partial wave
 // measured slower: 70B qkv at M = 1, 160 columns on 528 slots, 2 splits 22.7 us, 4 splits
@@ -87,7 +89,10 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
     splits = slots / p.col_ctas;
     splits = splits < 1 ? 1 : splits > max_splits ? max_splits : splits;
   }
-  p.blocks_per_split = (blocks + splits - 1) / splits;
+  // Cuts fall on even k64 blocks where K allows (a G = 128 group is never cut: the kernel
+  // places its groups at compile time, k64_decode_kernel.cuh).
+  const int cut = blocks % 2 == 0 ? 2 : 1;
+  p.blocks_per_split = round_up_to((blocks + splits - 1) / splits, cut);
   p.splits = (blocks + p.blocks_per_split - 1) / p.blocks_per_split;  // no empty split
   p.ctas = p.col_ctas * p.splits;
   if (forced_splits <= 0) {
@@ -97,7 +102,7 @@ inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int n
     // block) units in column-major order, a column's share in at most `splits` pieces.
     if (p.col_ctas > slots && p.col_ctas % slots != 0) {
       const int units = p.col_ctas * blocks;
-      p.units_per_cta = (units + slots - 1) / slots;
+      p.units_per_cta = round_up_to((units + slots - 1) / slots, cut);
       p.ctas = (units + p.units_per_cta - 1) / p.units_per_cta;
       // CTAs meeting one column: at most (blocks - 1) / units_per_cta + 2, which is 2 here
       // (col_ctas > slots makes units_per_cta > blocks)
@@ -128,10 +133,10 @@ inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
 
 namespace detail {
 
-template <class T, WeightKind kKind, int kTokBlocks, int kCols>
+template <class T, WeightKind kKind, int kTokBlocks, int kCols, int kGroupBlocks>
 Status k64_decode_run(const k64decode::Args& a, dim3 grid, int num_sms, cudaStream_t stream) {
   using K = k64decode::DecodeKernel<T, kKind, kTokBlocks, kCols>;
-  constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks, kCols>;
+  constexpr auto kernel = k64decode::k64_decode_kernel<T, kKind, kTokBlocks, kCols, kGroupBlocks>;
   const int smem = K::smem_bytes(a.M);
   static std::atomic<uint64_t> smem_done{0};
   const Status st = wna16_set_smem_once(kernel, K::smem_bytes(8 * kTokBlocks), smem_done);
@@ -145,21 +150,34 @@ Status k64_decode_run(const k64decode::Args& a, dim3 grid, int num_sms, cudaStre
   return Status::kSuccess;
 }
 
-template <class T, WeightKind kKind>
+template <class T, WeightKind kKind, int kGroupBlocks>
 Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
   const dim3 grid = k64_decode_grid(plan);
-  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2>(a, grid, num_sms, stream);
-  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2>(a, grid, num_sms, stream);
-  return k64_decode_run<T, kKind, 1, 1>(a, grid, num_sms, stream);
+  if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2, kGroupBlocks>(a, grid, num_sms, stream);
+  if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2, kGroupBlocks>(a, grid, num_sms, stream);
+  return k64_decode_run<T, kKind, 1, 1, kGroupBlocks>(a, grid, num_sms, stream);
+}
+
+// k64 blocks a scale group, a template argument of the kernel: 1 (G = 64), 2 (G = 128; the
+// plan cuts K on even blocks), 0 (one group, G = K).
+template <class T, WeightKind kKind>
+Status k64_decode_run_groups(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
+  switch (a.group_shift) {
+    case 0: return k64_decode_run_tokens<T, kKind, 1>(a, plan, num_sms, stream);
+    case 1:
+      if (plan.blocks_per_split % 2 != 0 || plan.units_per_cta % 2 != 0) return Status::kInvalidArgument;
+      return k64_decode_run_tokens<T, kKind, 2>(a, plan, num_sms, stream);
+    default: return k64_decode_run_tokens<T, kKind, 0>(a, plan, num_sms, stream);
+  }
 }
 
 template <class T>
 Status k64_decode_run_kind(WeightKind kind, const k64decode::Args& a, const K64DecodePlan& plan, int num_sms,
                            cudaStream_t stream) {
   switch (kind) {
-    case WeightKind::kInt4: return k64_decode_run_tokens<T, WeightKind::kInt4>(a, plan, num_sms, stream);
-    case WeightKind::kUint4: return k64_decode_run_tokens<T, WeightKind::kUint4>(a, plan, num_sms, stream);
-    case WeightKind::kInt8: return k64_decode_run_tokens<T, WeightKind::kInt8>(a, plan, num_sms, stream);
+    case WeightKind::kInt4: return k64_decode_run_groups<T, WeightKind::kInt4>(a, plan, num_sms, stream);
+    case WeightKind::kUint4: return k64_decode_run_groups<T, WeightKind::kUint4>(a, plan, num_sms, stream);
+    case WeightKind::kInt8: return k64_decode_run_groups<T, WeightKind::kInt8>(a, plan, num_sms, stream);
   }
   return Status::kUnsupported;
 }
@@ -204,8 +222,11 @@ inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
   return detail::k64_decode_run_kind<__nv_bfloat16>(p.kind, a, plan, p.num_sms, stream);
 }
 
-// ---- explicit instantiations (src/wna16_k64_decode.cu)
-#define QGEMM_K64_DECODE_FOR_EACH_KIND(X, T, K) X(T, K, 1, 1) X(T, K, 1, 2) X(T, K, 2, 2)
+// ---- explicit instantiations (src/wna16_k64_decode.cu): (token blocks, columns) x group blocks
+#define QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, B, C) X(T, K, B, C, 1) X(T, K, B, C, 2) X(T, K, B, C, 0)
+#define QGEMM_K64_DECODE_FOR_EACH_KIND(X, T, K)                                                             \
+  QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 1, 1)                                                            \
+  QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 1, 2) QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 2, 2)
 #define QGEMM_K64_DECODE_FOR_EACH(X)                                                                        \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kInt4)                                              \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kUint4)                                             \
@@ -213,11 +234,11 @@ inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kInt4)                                       \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kUint4)                                      \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __nv_bfloat16, WeightKind::kInt8)
-#define QGEMM_K64_DECODE_INSTANTIATE(T, K, B, C) \
-  template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, dim3, int, cudaStream_t);
+#define QGEMM_K64_DECODE_INSTANTIATE(T, K, B, C, G) \
+  template Status detail::k64_decode_run<T, K, B, C, G>(const k64decode::Args&, dim3, int, cudaStream_t);
 #if defined(QGEMM_K64_DECODE_EXTERN_TEMPLATES)
-#define QGEMM_K64_DECODE_EXTERN(T, K, B, C) \
-  extern template Status detail::k64_decode_run<T, K, B, C>(const k64decode::Args&, dim3, int, cudaStream_t);
+#define QGEMM_K64_DECODE_EXTERN(T, K, B, C, G) \
+  extern template Status detail::k64_decode_run<T, K, B, C, G>(const k64decode::Args&, dim3, int, cudaStream_t);
 QGEMM_K64_DECODE_FOR_EACH(QGEMM_K64_DECODE_EXTERN)
 #undef QGEMM_K64_DECODE_EXTERN
 #endif

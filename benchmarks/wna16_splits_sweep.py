@@ -46,6 +46,9 @@ def main():
     split_attr = "SM80_SPLITS" if a.path == "fused" else "DECODE_SPLITS"
     plan = (_ext.extension().wna16_plan if a.path == "fused"
             else lambda m, n, k, sms, kind: _ext.extension().wna16_decode_plan(kind, m, n, k, sms))
+    # the decode plan rounds a forced split count to even k64-block cuts: record what ran
+    forced_plan = (None if a.path == "fused" else
+                   lambda m, n, k, s: _ext.extension().wna16_decode_plan(kind, m, n, k, sms, forced_splits=s))
     for lname, n, k in LAYERS[a.model]:
         w = (torch.randn(n, k, device="cuda") * 0.02).to(dtype)
         qw0 = qgemm.quantize(w, a.scheme, a.group, scale_dtype=dtype)
@@ -58,15 +61,19 @@ def main():
         for m in a.m:
             x = torch.randn(m, k, device="cuda").to(dtype)
             row = dict(layer=lname, n=n, k=k, m=m, floor_us=nbytes / PEAK_BYTES_PER_US,
-                       plan=plan(m, n, k, sms, kind), forced={})
+                       plan=plan(m, n, k, sms, kind), forced={}, forced_plans={})
             setattr(ops, split_attr, None)
             row["table_us"] = _time_us(lambda i: qgemm.linear(x, weights[i % copies]))
             for s in a.splits:
                 setattr(ops, split_attr, s)
                 row["forced"][s] = _time_us(lambda i: qgemm.linear(x, weights[i % copies]))
+                if forced_plan:
+                    row["forced_plans"][s] = forced_plan(m, n, k, s)
             setattr(ops, split_attr, None)
             rows.append(row)
-            forced = " ".join(f"s{s}={t:.1f}" for s, t in row["forced"].items())
+            ran = {s: p.split("splits=")[1].split()[0] for s, p in row["forced_plans"].items()}
+            forced = " ".join(f"s{s}{'(' + ran[s] + ')' if s in ran and ran[s] != str(s) else ''}={t:.1f}"
+                              for s, t in row["forced"].items())
             print(f"{lname:8} M={m:<3} floor {row['floor_us']:6.1f}  table {row['table_us']:6.1f} ({row['plan']})  "
                   f"{forced}", flush=True)
         del weights

@@ -65,7 +65,7 @@ int wna16_gemm_cuda(int dtype, int kind, int tiling, const void* x, int64_t ldx,
 // k64 decode GEMM (include/qgemm/gemm/k64_decode_launch.cuh): M <= 16 on int4_k64 /
 // int8_k64 weights, sm_80+. Same arguments as wna16_gemm_cuda without the tiling (k64).
 size_t wna16_decode_workspace_bytes(int M, int N, int K, int num_sms);
-std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms);
+std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms, int forced_splits);
 int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w, const void* scales,
                            const void* zeros, const void* bias, void* out, int64_t ldo, int M, int N, int K,
                            int group_size, void* workspace, size_t workspace_bytes, int num_sms, int splits,

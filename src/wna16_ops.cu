@@ -37,9 +37,9 @@ size_t wna16_decode_workspace_bytes(int M, int N, int K, int num_sms) {
   return qgemm::k64_decode_workspace_bytes(M, N, K, num_sms);
 }
 
-std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms) {
+std::string wna16_decode_plan_string(int kind, int M, int N, int K, int num_sms, int forced_splits) {
   if (M <= 0 || M > kK64DecodeMaxM || N % 64 != 0 || K % 64 != 0 || num_sms <= 0) return "unsupported";
-  const K64DecodePlan p = k64_decode_plan(WeightKind(kind), M, N, K, num_sms);
+  const K64DecodePlan p = k64_decode_plan(WeightKind(kind), M, N, K, num_sms, forced_splits);
   return "k64 decode tok_blocks=" + std::to_string(p.tok_blocks) + " cols=" + std::to_string(p.cols) +
          " splits=" + std::to_string(p.splits) + " blocks_per_split=" + std::to_string(p.blocks_per_split) +
          " ctas=" + std::to_string(p.ctas) +

@@ -78,6 +78,17 @@ def test_every_group_and_slot_written_once(kind, m, n64, k64, sms):
     _check_partition(kind, m, 64 * n64, 64 * k64, sms)
 
 
+def test_forced_splits_cut_on_even_blocks():
+    # A forced split count is a request: K = 2048 (32 blocks) asked 5 ways runs 4 splits of
+    # 8 blocks, 6 ways 6 (the last of 2), 64 ways 16 of 2; a forced plan is never stream-K.
+    ext = _ext.extension()
+    for asked, splits, per in ((5, 4, 8), (6, 6, 6), (64, 16, 2), (2, 2, 16)):
+        p = dict(kv.split("=") for kv in ext.wna16_decode_plan(KIND_INT4, 1, 192, 2048, 132, forced_splits=asked).split()
+                 if "=" in kv)
+        assert (int(p["splits"]), int(p["blocks_per_split"])) == (splits, per), (asked, p)
+        assert "units_per_cta" not in p
+
+
 def test_stream_k_shapes_are_exercised():
     # The sweep above must reach the stream-K branch; these shapes do (two-column groups
     # past the slots of a few SMs).

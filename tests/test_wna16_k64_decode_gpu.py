@@ -89,9 +89,10 @@ def test_decode_exact_on_integer_grid(monkeypatch, splits):
 
 
 @pytest.mark.parametrize("scheme,zero_point,group", [("int4", "int", 128), ("uint4", "float", 64), ("int8", "int", -1)])
-@pytest.mark.parametrize("splits", [2, 5, 64])
+@pytest.mark.parametrize("splits", [2, 6, 64])
 def test_decode_forced_splits(monkeypatch, scheme, zero_point, group, splits):
-    # K = 2048: 32 k64 blocks, split 2, 5 or 32 (64 capped) ways: fp32 partials + reduce.
+    # K = 2048: 32 k64 blocks, split 2 ways, 6 (five of 6 blocks, a short last one of 2) or
+    # 16 of 2 blocks (64 asked; the plan cuts on even blocks): fp32 partials + reduce.
     n, k, dtype = 192, 2048, torch.bfloat16
     qw, pw = _packed(n, k, scheme, zero_point, group, dtype, seed=splits)
     bias = torch.randn(n, device="cuda").to(dtype)

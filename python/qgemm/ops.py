@@ -56,7 +56,9 @@ PATHS = ("fused", "dense", "sm90", "decode")
 # Rechecked on the H200 at f5f9870's kernel: M = 8 157 vs 185, M = 9-16 206-214 vs 186-195.
 K64_DECODE_MAX_M: Optional[int] = 8
 DECODE_MAX_M_LIMIT = 16
-# Split-K factor of the decode kernel to force (benchmarks), or None (its plan's).
+# Split-K factor of the decode kernel to force (benchmarks), or None (its plan's). The plan
+# cuts K on even k64 blocks, so a request can become fewer splits (the extension's
+# wna16_decode_plan(..., forced_splits=s) says how many).
 DECODE_SPLITS: Optional[int] = None
 # Where the sm90a kernel runs, k64-format weights with at most this many rows go to the
 # sm80 kernel instead (None: never). At decode sizes the wgmma mainloop's per-k-tile round

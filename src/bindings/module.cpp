@@ -99,7 +99,8 @@ PYBIND11_MODULE(_C, m) {
                            group_size, ptr<void>(workspace), workspace_bytes, num_sms, splits, stream);
   });
   m.def("wna16_decode_workspace_bytes", &wna16_decode_workspace_bytes);
-  m.def("wna16_decode_plan", &wna16_decode_plan_string);
+  m.def("wna16_decode_plan", &wna16_decode_plan_string, py::arg("kind"), py::arg("M"), py::arg("N"), py::arg("K"),
+        py::arg("num_sms"), py::arg("forced_splits") = 0);
   m.def("wna16_decode_gemm", [](int dtype, int kind, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,
                                 uintptr_t zeros, uintptr_t bias, uintptr_t out, int64_t ldo, int M, int N, int K,
                                 int group_size, uintptr_t workspace, size_t workspace_bytes, int num_sms, int splits,

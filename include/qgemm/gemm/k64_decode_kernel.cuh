@@ -15,9 +15,9 @@
 //   - the group scale multiplies the fp32 partial sum of the group (4 FFMA per token block
 //     per group, instead of a HMUL2 per weight pair); the per-channel scale is the same
 //     thing with one group;
-//   - one HMMA per weight word (the weights fill the 16 A rows; as the B operand they take
-//     two), plus one for the column sums of x that the bias / zero term needs (one for
-//     both token blocks at two, see flush);
+//   - one HMMA per weight word and token block (the weights fill the 16 A rows; as the B
+//     operand they take two), plus one for the column sums of x that the bias / zero term
+//     needs (one for both token blocks at two, see flush);
 //   - where a scale group starts is known at compile time (kGroupBlocks: the plan cuts K on
 //     even k64 blocks, a step holds whole groups), and the weight loads step a pointer:
 //     the per-block group test and the per-load address multiply of a runtime group size
@@ -268,9 +268,9 @@ struct DecodeKernel {
 // k64 blocks [blk_begin, blk_end); out (+ bias) directly when a.splits == 1, else fp32
 // partials (slots: k64_decode_kernel). `first`: the CTA's first segment (the PDL wait and
 // the L2 prefetch before it). kGroupBlocks: k64 blocks a scale group (1: G = 64, 2: G =
-// 128, 0: one group, G = K); with 2 the plan starts every segment on an even block, so a
-// step (an even number of blocks) holds whole groups and where they change is known at
-// compile time.
+// 128, 0: one group, G = K); with 2 the plan starts and ends every segment on an even
+// block, so every step (an even number of blocks, the last one too) holds whole groups and
+// where they change is known at compile time.
 template <class T, WeightKind kKind, int kTokBlocks, int kCols, int kGroupBlocks>
 __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int group_col, int blk_begin,
                                                int blk_end, bool first) {
@@ -353,7 +353,8 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
       for (int u = 0; u < U; ++u) {
         if (u >= n) break;
         // A group starts here: fold the finished one in, read the new one's scale (zero) from
-        // the step's scale row u / kGroupBlocks (a step starts on a group boundary).
+        // the step's scale row u / kGroupBlocks (row 0 for one group; a step starts on a
+        // group boundary).
         if (kOneGroup ? s == 0 && u == 0 : u % kGB == 0) {
           if (!kOneGroup) K::flush(acc, part, xsum, grp);
           const uint32_t sa = buf + srow_off + (kOneGroup ? 0 : u / kGB) * K::kSRowBytes;

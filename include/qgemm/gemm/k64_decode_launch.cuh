@@ -4,7 +4,8 @@
 // (k64_decode_workspace_bytes with the same sizes).
 //
 // Status: kInvalidArgument for what breaks the shared rules (wna16_params.hpp) or a tiling
-// other than k64; kUnsupported for M > kK64DecodeMaxM or a group size that splits a k64
+// other than k64 (or, defensively, a plan that would cut a G = 128 group, which
+// k64_decode_plan never makes: K % 128 == 0 makes its cuts even); kUnsupported for M > kK64DecodeMaxM or a group size that splits a k64
 // block (G = 32); kWorkspaceTooSmall.
 //
 // Builds that link src/wna16_k64_decode.cu define QGEMM_K64_DECODE_EXTERN_TEMPLATES before
@@ -72,7 +73,9 @@ inline constexpr int round_up_to(int v, int m) { return (v + m - 1) / m * m; }
 // stream at full bandwidth only with loads in flight on every SM; a second, partial wave
 // measured slower: 70B qkv at M = 1, 160 columns on 528 slots, 2 splits 22.7 us, 4 splits
 // 26.4; o and down, 128 columns, 4 splits 17.5 / 44.6 against 22.6 / 58.8 at 5), keeping at
-// least two steps (prefetch distance) per split. forced_splits > 0 overrides (benchmarks).
+// least two steps (prefetch distance) per split. forced_splits > 0 asks for that many
+// (benchmarks); the cut on even k64 blocks below can make it fewer (32 blocks asked 5 ways:
+// 4 splits of 8).
 inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0) {
   K64DecodePlan p{};
   p.tok_blocks = M <= 8 ? 1 : 2;

@@ -12,8 +12,8 @@ from qgemm.packed import KIND_INT4, KIND_INT8, KIND_UINT4
 pytestmark = pytest.mark.skipif(not _ext.compiled_archs(), reason="extension built without CUDA kernels")
 
 
-def _plan(kind, m, n, k, sms):
-    text = _ext.extension().wna16_decode_plan(kind, m, n, k, sms)
+def _plan(kind, m, n, k, sms, forced_splits=0):
+    text = _ext.extension().wna16_decode_plan(kind, m, n, k, sms, forced_splits=forced_splits)
     fields = {key: int(value) for key, value in (kv.split("=") for kv in text.split() if "=" in kv)}
     return fields, text
 
@@ -81,11 +81,9 @@ def test_every_group_and_slot_written_once(kind, m, n64, k64, sms):
 def test_forced_splits_cut_on_even_blocks():
     # A forced split count is a request: K = 2048 (32 blocks) asked 5 ways runs 4 splits of
     # 8 blocks, 6 ways 6 (the last of 2), 64 ways 16 of 2; a forced plan is never stream-K.
-    ext = _ext.extension()
     for asked, splits, per in ((5, 4, 8), (6, 6, 6), (64, 16, 2), (2, 2, 16)):
-        p = dict(kv.split("=") for kv in ext.wna16_decode_plan(KIND_INT4, 1, 192, 2048, 132, forced_splits=asked).split()
-                 if "=" in kv)
-        assert (int(p["splits"]), int(p["blocks_per_split"])) == (splits, per), (asked, p)
+        p, text = _plan(KIND_INT4, 1, 192, 2048, 132, forced_splits=asked)
+        assert (p["splits"], p["blocks_per_split"]) == (splits, per), (asked, text)
         assert "units_per_cta" not in p
 
 

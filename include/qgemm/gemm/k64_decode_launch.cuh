@@ -4,8 +4,7 @@
 // (k64_decode_workspace_bytes with the same sizes).
 //
 // Status: kInvalidArgument for what breaks the shared rules (wna16_params.hpp) or a tiling
-// other than k64 (or, defensively, a plan that would cut a G = 128 group, which
-// k64_decode_plan never makes: K % 128 == 0 makes its cuts even); kUnsupported for M > kK64DecodeMaxM or a group size that splits a k64
+// other than k64; kUnsupported for M > kK64DecodeMaxM or a group size that splits a k64
 // block (G = 32); kWorkspaceTooSmall.
 //
 // Builds that link src/wna16_k64_decode.cu define QGEMM_K64_DECODE_EXTERN_TEMPLATES before
@@ -162,14 +161,13 @@ Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan
 }
 
 // k64 blocks a scale group, a template argument of the kernel: 1 (G = 64), 2 (G = 128; the
-// plan cuts K on even blocks), 0 (one group, G = K).
+// shared rules' K % 128 == 0 makes every cut of k64_decode_plan even, which
+// tests/test_wna16_decode_plan.py checks), 0 (one group, G = K).
 template <class T, WeightKind kKind>
 Status k64_decode_run_groups(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
   switch (a.group_shift) {
     case 0: return k64_decode_run_tokens<T, kKind, 1>(a, plan, num_sms, stream);
-    case 1:
-      if (plan.blocks_per_split % 2 != 0 || plan.units_per_cta % 2 != 0) return Status::kInvalidArgument;
-      return k64_decode_run_tokens<T, kKind, 2>(a, plan, num_sms, stream);
+    case 1: return k64_decode_run_tokens<T, kKind, 2>(a, plan, num_sms, stream);
     default: return k64_decode_run_tokens<T, kKind, 0>(a, plan, num_sms, stream);
   }
 }

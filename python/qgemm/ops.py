@@ -53,7 +53,7 @@ PATHS = ("fused", "dense", "sm90", "decode")
 # (include/qgemm/gemm/k64_decode_kernel.cuh, any sm_80+ GPU); None: never. Its limit is 16;
 # 8 as measured on H100 (70B block, a5aefbe: M = 1 int4 fp16 177 us vs 186 on the sm80
 # kernel, uint4 180 vs 207, int8 289 vs 298; M = 16 232 vs 194, so 9..16 stay on the sm80 kernel).
-# Rechecked on the H200 at f5f9870's kernel: M = 8 157 vs 185, M = 9-16 206-214 vs 186-195.
+# Rechecked on the H200 at f5f9870's kernel: M = 8 157 vs 185, M = 9-16 206-218 vs 185-195 (int4 fp16).
 K64_DECODE_MAX_M: Optional[int] = 8
 DECODE_MAX_M_LIMIT = 16
 # Split-K factor of the decode kernel to force (benchmarks), or None (its plan's). The plan

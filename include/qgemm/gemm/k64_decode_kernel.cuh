@@ -10,8 +10,10 @@
 // 2 KiB of int4 weights: the cp.async stage loader of every operand, a HMUL2 per pair for
 // the group scale, two HMMA per weight word). Here, per 16-byte word group of weights:
 //   - weights go global -> registers with one 16-byte load per lane per k64 block (no
-//     shared memory, no loader arithmetic), prefetched a whole step (kUnroll blocks) ahead
-//     into a second register set;
+//     shared memory, no loader arithmetic), kUnroll blocks ahead in a register ring: as
+//     soon as a block's words are converted, its registers load the same block of the next
+//     step (a second register set a step, as before, held 32 more registers for the same
+//     loads in flight and spilled at the 128-register cap);
 //   - the group scale multiplies the fp32 partial sum of the group (4 FFMA per token block
 //     per group, instead of a HMUL2 per weight pair); the per-channel scale is the same
 //     thing with one group;
@@ -21,7 +23,8 @@
 //   - where a scale group starts is known at compile time (kGroupBlocks: the plan cuts K on
 //     even k64 blocks, a step holds whole groups), and the weight loads step a pointer:
 //     the per-block group test and the per-load address multiply of a runtime group size
-//     are gone (H200, 70B block, int4 fp16: 161 / 172 -> 148 / 157 us at M = 1 / 8);
+//     are gone (H200, 70B block, int4 fp16: 161 / 172 -> 148 / 157 us at M = 1 / 8; the
+//     register ring then 148 / 156 -> 134 / 145);
 //   - x (and the scale / zero rows) come through shared memory, one cp.async step ahead,
 //     three buffers, one barrier per step; B fragments by ldmatrix.x4 (two k16 steps each).
 // (A first kernel of this shape, removed in 289703a, loaded x with 32-bit __ldg per mma,
@@ -93,12 +96,13 @@ __device__ __forceinline__ uint32_t shared_u16_dup(uint32_t smem) {
   return numeric::dup16(h);
 }
 
-// k64 blocks per step (the loads a lane has in flight ahead of its mma): 8 x 16 bytes; int8
-// and two token blocks (more accumulator registers) take 4 to stay within 128 registers
-// without spilling (two token blocks measured the same at 4 and 6 blocks a step, H200,
-// 70B block at M = 9-16; 6 spilled 48 B a thread).
+// k64 blocks per step, the blocks a lane has in flight (register ring): int4 / uint4 8 at one
+// token block, 6 at two (more accumulators); int8 (32 bytes a block) 4. Measured on the
+// H200, 70B block, variants of one build (benchmarks/results/decode_pipes_h200_wip_7187a2d.json):
+// int4 at one token block 8 -> 134 us at M = 1, 12 -> 141 (spills), 16 -> 147; int8 4 -> 203,
+// 8 -> 210-213; int4 at two token blocks (M = 16) 6 -> 204, 8 -> 207.
 __host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks) {
-  return kind != WeightKind::kInt8 && tok_blocks == 1 ? 8 : 4;
+  return kind == WeightKind::kInt8 ? 4 : tok_blocks == 1 ? 8 : 6;
 }
 
 template <class T, WeightKind kKind, int kTokBlocks, int kCols>
@@ -168,22 +172,15 @@ struct DecodeKernel {
     }
   }
 
-  // One step's weights -> registers (the lane's 16 / 32 bytes of each of the step's first n
-  // blocks); p points at the step's first block (the pointer steps by block_stride: no
-  // multiply per load).
-  __device__ __forceinline__ static void load_weights(const uint8_t* p, int64_t block_stride, int n, Words& w) {
+  // The lane's 16 / 32 bytes of one k64 block -> registers.
+  __device__ __forceinline__ static void load_block(const uint8_t* p, uint32_t (&w)[4 * kLoads]) {
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u, p += block_stride) {
-      if (u < n) {
-#pragma unroll
-        for (int h = 0; h < kLoads; ++h) {
-          const uint4 v = load_streaming(p + 512 * h);
-          w[u][4 * h + 0] = v.x;
-          w[u][4 * h + 1] = v.y;
-          w[u][4 * h + 2] = v.z;
-          w[u][4 * h + 3] = v.w;
-        }
-      }
+    for (int h = 0; h < kLoads; ++h) {
+      const uint4 v = load_streaming(p + 512 * h);
+      w[4 * h + 0] = v.x;
+      w[4 * h + 1] = v.y;
+      w[4 * h + 2] = v.z;
+      w[4 * h + 3] = v.w;
     }
   }
 
@@ -322,27 +319,26 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
 #pragma unroll
   for (int e = 0; e < 4; ++e) xsum[e] = 0.f;
 
-  // Prologue: shared steps 0, 1 in flight, weights of step 0 in registers.
+  // Prologue: shared steps 0, 1 in flight, weights of step 0 in the register ring.
   K::stage_shared(a, st, col0, smem0, blk_begin, blk_end);
   cute::cp_async_fence();
   if (nsteps > 1) K::stage_shared(a, st, col0, smem0 + buf_bytes, blk_begin + U, blk_end);
   cute::cp_async_fence();
 
-  typename K::Words w[2];
-  const uint8_t* wstep = wp + int64_t(blk_begin) * block_stride;  // the next step's first block
-  if (col_ok) K::load_weights(wstep, block_stride, blk_end - blk_begin, w[0]);
-  wstep += U * block_stride;
+  typename K::Words w;
+  const uint8_t* wnext = wp + int64_t(blk_begin) * block_stride;  // the next block to load (steps, no multiply)
+  if (col_ok)
+#pragma unroll
+    for (int u = 0; u < U; ++u, wnext += block_stride)
+      if (u < blk_end - blk_begin) K::load_block(wnext, w[u]);
 
   // Coefficients of the group being summed; zero before the first, so that the flush at the
   // first group's start adds nothing.
   typename K::Group grp{};
   uint32_t buf = smem0, buf_next2 = smem0 + 2 * buf_bytes;  // step s's buffer, step s + 2's
 
-  auto step = [&](int s, auto parity) {
-    constexpr int cur = decltype(parity)::value;
+  for (int s = 0; s < nsteps; ++s) {
     const int blk0 = blk_begin + s * U;
-    if (col_ok && s + 1 < nsteps) K::load_weights(wstep, block_stride, blk_end - blk0 - U, w[cur ^ 1]);
-    wstep += U * block_stride;
     cute::cp_async_wait<1>();
     __syncthreads();  // step s's buffer is in; step s - 1's (= s + 2's) is free
     if (s + 2 < nsteps) K::stage_shared(a, st, col0, buf_next2, blk0 + 2 * U, blk_end);
@@ -370,7 +366,11 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
 #pragma unroll
           for (int jj = 0; jj < 2; ++jj) {
             uint32_t av[4];
-            K::convert(w[cur][u], 2 * jp + jj, av);
+            K::convert(w[u], 2 * jp + jj, av);
+            if (jp == 1 && jj == 1) {  // block u's words are converted: its registers load block u of step s + 1
+              if (u < n - U) K::load_block(wnext, w[u]);
+              wnext += block_stride;
+            }
 #pragma unroll
             for (int b = 0; b < kTokBlocks; ++b)
               K::MmaOp::fma(part[b][0], part[b][1], part[b][2], part[b][3], av[0], av[1], av[2], av[3],
@@ -391,11 +391,6 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
     const uint32_t next = buf_next2 == smem0 ? smem0 + 2 * buf_bytes : buf_next2 - buf_bytes;
     buf_next2 = buf;
     buf = next;
-  };
-
-  for (int s = 0; s < nsteps; s += 2) {
-    step(s, std::integral_constant<int, 0>{});
-    if (s + 1 < nsteps) step(s + 1, std::integral_constant<int, 1>{});
   }
   cute::cp_async_wait<0>();
   if (!col_ok) return;

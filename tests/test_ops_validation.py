@@ -88,3 +88,33 @@ def test_status_codes_become_named_errors():
         _ext.check_status("scaled_mm", 2)
     with pytest.raises(RuntimeError, match=r"repack kernel failed: status 9"):
         _ext.check_status("prepack", 9, "repack kernel")
+
+
+def _k64_weight(scheme):
+    """A PackedWeight in a k64 format with placeholder tensors: enough for the routing."""
+    from qgemm.packed import PackedWeight, _KIND, k64_format
+    z = torch.zeros(1)
+    return PackedWeight(scheme, _KIND[scheme], 128, 256, 128, torch.float16, z, z, None, None,
+                        format=k64_format(scheme))
+
+
+def test_decode_routing_by_scheme(monkeypatch):
+    # k64 weights on a 90a build: the decode kernel up to K64_DECODE_MAX_M rows within the
+    # scheme's limit (int4: 8, measured), the sm80 kernel up to K64_FUSED_MAX_M, then sm90a.
+    from qgemm import _ext, ops
+    monkeypatch.setattr(_ext, "runs_sm90a", lambda device: True)
+    monkeypatch.setattr(ops, "dense_min_m", lambda device: None)
+    monkeypatch.setattr(ops, "FORCE_PATH", None)
+    ms = (1, 8, 9, 16, 17)
+    route = lambda scheme: [ops._choose_path("linear", _k64_weight(scheme), m) for m in ms]
+    assert route("int4") == ["decode", "decode", "fused", "fused", "sm90"]
+    assert route("uint4") == route("int8") == ["decode"] * 4 + ["sm90"]
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M", 8)
+    assert route("int8") == ["decode", "decode", "fused", "fused", "sm90"]
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M", None)
+    assert route("uint4") == ["fused"] * 4 + ["sm90"]
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M", 16)
+    for bad in ({"int4": -1}, {"int4": 8.0}, [8]):
+        monkeypatch.setattr(ops, "K64_DECODE_MAX_M_BY_SCHEME", bad)
+        with pytest.raises(ValueError, match="K64_DECODE_MAX_M_BY_SCHEME"):
+            ops._choose_path("linear", _k64_weight("int4"), 1)

@@ -226,6 +226,8 @@ def test_dispatch_to_decode(monkeypatch):
     monkeypatch.setattr(ops, "DENSE_MIN_M_DEFAULT", 1024)
     monkeypatch.setattr(_ext, "runs_sm90a", lambda device: True)
     monkeypatch.setattr(ops, "K64_DECODE_MAX_M", 16)
+    # K64_DECODE_MAX_M alone here; the per-scheme limits: test_ops_validation.py (no GPU)
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M_BY_SCHEME", {})
     assert [ops._choose_path("linear", pw, m) for m in (1, 16, 17)] == ["decode", "decode", "sm90"]
     assert [ops._choose_path("linear", frag, m) for m in (1, 16)] == ["fused", "fused"]
     monkeypatch.setattr(ops, "K64_DECODE_MAX_M", 8)

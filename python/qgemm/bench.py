@@ -139,11 +139,12 @@ def _path_methods():
 
 
 def _decode_ab_methods():
-    """The default weights on the k64 format with the sm80 kernel forced at M <= 16 (the
-    decode path before the k64 decode kernel), beside the default methods."""
+    """The default weights on the k64 format with each decode-size kernel forced at M <= 16:
+    the sm80 kernel (the decode path before the k64 decode kernel) and the k64 decode
+    kernel (which the dispatch takes up to ops.K64_DECODE_MAX_M), beside the default methods."""
     weights = (("int4", 128, torch.float16), ("int4", 128, torch.bfloat16), ("uint4", 128, torch.float16),
                ("int8", -1, torch.float16), ("int8", -1, torch.bfloat16))
-    return [_ours(s, g, dt, "fused", k64=True, max_m=16) for s, g, dt in weights]
+    return [_ours(s, g, dt, path, k64=True, max_m=16) for path in ("fused", "decode") for s, g, dt in weights]
 
 
 def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 30):
@@ -445,8 +446,8 @@ def main(argv=None) -> int:
     parser.add_argument("--w8a8-rows", action="store_true",
                         help="also time every row of the W8A8 dispatch table (GEMM alone), forced")
     parser.add_argument("--decode-ab", action="store_true",
-                        help="also time, at M <= 16, the default weights on the sm80 kernel (k64 format, "
-                             "the path before the k64 decode kernel) and W8A8 on the device's general "
+                        help="also time, at M <= 16, the default weights on each decode-size kernel forced "
+                             "(k64 format: the sm80 kernel, the k64 decode kernel) and W8A8 on the device's general "
                              "family (the path before the W8A8 decode kernel)")
     parser.add_argument("--pdl-ab", action="store_true",
                         help="also time each qgemm method with programmatic dependent launch off")

@@ -50,12 +50,19 @@ def _new(shape, dtype, device) -> torch.Tensor:
 FORCE_PATH: Optional[str] = None
 PATHS = ("fused", "dense", "sm90", "decode")
 # k64-format weights with at most this many rows run the decode kernel
-# (include/qgemm/gemm/k64_decode_kernel.cuh, any sm_80+ GPU); None: never. Its limit is 16;
-# 8 as measured on H100 (70B block, a5aefbe: M = 1 int4 fp16 177 us vs 186 on the sm80
-# kernel, uint4 180 vs 207, int8 289 vs 298; M = 16 232 vs 194, so 9..16 stay on the sm80 kernel).
-# Rechecked on the H200 at f5f9870's kernel: M = 8 157 vs 185, M = 9-16 206-218 vs 185-195 (int4 fp16).
-K64_DECODE_MAX_M: Optional[int] = 8
+# (include/qgemm/gemm/k64_decode_kernel.cuh, any sm_80+ GPU), within the per-scheme limits
+# below; None: never. Its limit is 16.
+K64_DECODE_MAX_M: Optional[int] = 16
 DECODE_MAX_M_LIMIT = 16
+# Schemes whose rows beyond a limit run the sm80 kernel, faster there (scheme -> rows the
+# decode kernel keeps). H200, 70B block, 9050af9 (benchmarks/results/
+# wna16_decode_9_16_h200_9050af9.json), M = 9 / 12 / 16, decode kernel vs sm80 kernel, us:
+# int4 fp16 195 / 200 / 204 vs 186 / 188 / 189, bf16 198 / 202 / 208 vs 195 / 198 / 201;
+# uint4 fp16 191 / 201 / 205 vs 210 / 212 / 215; int8 fp16 213 / 216 / 219 vs 215 / 217 / 219,
+# bf16 229 / 232 / 239 vs 258 / 259 / 263 (uint4 bf16 not measured there: the sm80 kernel's
+# bf16 costs more than the decode kernel's for every scheme that was). At M <= 8 the decode
+# kernel is ahead for all (wna16_decode_h200_9050af9.json, M = 8: int4 fp16 144 vs 185).
+K64_DECODE_MAX_M_BY_SCHEME: dict = {"int4": 8}
 # Split-K factor of the decode kernel to force (benchmarks), or None (its plan's). The plan
 # cuts K on even k64 blocks, so a request can become fewer splits (the extension's
 # wna16_decode_plan(..., forced_splits=s) says how many).
@@ -248,7 +255,8 @@ torch.library.register_autograd("qgemm::wna16_sm90_gemm", _backward, setup_conte
 
 def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
     """"decode", "sm90", "fused" or "dense" for m rows on w: FORCE_PATH if set, else the
-    decode kernel for k64 weights up to K64_DECODE_MAX_M rows, the sm90a kernel for k64
+    decode kernel for k64 weights up to K64_DECODE_MAX_M rows (and their scheme's limit in
+    K64_DECODE_MAX_M_BY_SCHEME), the sm90a kernel for k64
     weights above K64_FUSED_MAX_M rows where it runs, else dense from DENSE_MIN_M rows,
     else the sm80 kernel. Every path computes the same products (to rounding)."""
     for name, val in (("ops.SM80_SPLITS", SM80_SPLITS), ("ops.DECODE_SPLITS", DECODE_SPLITS)):
@@ -257,6 +265,10 @@ def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
     if K64_DECODE_MAX_M is not None and (type(K64_DECODE_MAX_M) is not int
                                          or not 0 <= K64_DECODE_MAX_M <= DECODE_MAX_M_LIMIT):
         fail(fn, "ops.K64_DECODE_MAX_M", K64_DECODE_MAX_M, f"must be None or an int in [0, {DECODE_MAX_M_LIMIT}]")
+    if not isinstance(K64_DECODE_MAX_M_BY_SCHEME, dict) or any(
+            type(v) is not int or v < 0 for v in K64_DECODE_MAX_M_BY_SCHEME.values()):
+        fail(fn, "ops.K64_DECODE_MAX_M_BY_SCHEME", K64_DECODE_MAX_M_BY_SCHEME,
+             "must be a dict of scheme -> int >= 0")
     if FORCE_PATH is not None:
         if FORCE_PATH not in PATHS:
             fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")
@@ -266,7 +278,8 @@ def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
         if FORCE_PATH == "decode" and m > DECODE_MAX_M_LIMIT:
             fail(fn, "x", f"{m} rows", f"must have at most {DECODE_MAX_M_LIMIT} rows on the decode path")
         return FORCE_PATH
-    if w.format in K64_FORMATS and K64_DECODE_MAX_M is not None and m <= K64_DECODE_MAX_M:
+    if (w.format in K64_FORMATS and K64_DECODE_MAX_M is not None and m <= K64_DECODE_MAX_M
+            and m <= K64_DECODE_MAX_M_BY_SCHEME.get(w.scheme, DECODE_MAX_M_LIMIT)):
         return "decode"
     if (w.format in K64_FORMATS and _ext.runs_sm90a(w.device)
             and (K64_FUSED_MAX_M is None or m > K64_FUSED_MAX_M)):

@@ -18,15 +18,15 @@
 //     per group, instead of a HMUL2 per weight pair); the per-channel scale is the same
 //     thing with one group;
 //   - one HMMA per weight word and token block (the weights fill the 16 A rows; as the B
-//     operand they take two), plus one for the column sums of x that the bias / zero term
-//     needs (one for both token blocks at two, see flush);
+//     operand they take two); the column sums of x that the bias / zero term needs are
+//     summed once a CTA, a step ahead, into shared memory (xsum_step), not by every warp;
 //   - where a scale group starts is known at compile time (kGroupBlocks: the plan cuts K on
 //     even k64 blocks, a step holds whole groups), and the weight loads step a pointer:
 //     the per-block group test and the per-load address multiply of a runtime group size
 //     are gone (H200, 70B block, int4 fp16: 161 / 172 -> 148 / 157 us at M = 1 / 8; the
 //     register ring then 148 / 156 -> 134 / 145);
-//   - x (and the scale / zero rows) come through shared memory, one cp.async step ahead,
-//     three buffers, one barrier per step; B fragments by ldmatrix.x4 (two k16 steps each).
+//   - x (and the scale / zero rows) come through shared memory, cp.async two steps ahead,
+//     four buffers, one barrier per step; B fragments by ldmatrix.x4 (two k16 steps each).
 // (A first kernel of this shape, removed in 289703a, loaded x with 32-bit __ldg per mma,
 // scaled every weight pair and had no load in flight while it computed: 1.5x slower.)
 //
@@ -105,6 +105,19 @@ __host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks)
   return kind == WeightKind::kInt8 ? 4 : tok_blocks == 1 ? 8 : 6;
 }
 
+// Shared memory of one step buffer: x rows [M][unroll * 64] (+16 bytes a row: the 8 rows an
+// ldmatrix reads fall on distinct banks), scale rows [unroll][64 cols] (a step spans at most
+// unroll groups), zero rows (uint4), then the column sums of x of each of the step's blocks
+// [unroll][8 tok_blocks] fp32 (int4 / uint4: DecodeKernel::xsum_step). Four buffers: x of
+// two steps ahead in flight while the column sums of the next step are summed.
+inline constexpr int kDecodeBuffers = 4;
+__host__ __device__ constexpr int decode_buffer_bytes(WeightKind kind, int M, int tok_blocks, int cols) {
+  const int unroll = decode_unroll(kind, tok_blocks);
+  const int scale_rows = unroll * 128 * cols * (kind == WeightKind::kUint4 ? 2 : 1);
+  const int xsum_rows = kind == WeightKind::kInt8 ? 0 : unroll * 8 * tok_blocks * 4;
+  return M * (unroll * 128 + 16) + scale_rows + xsum_rows;
+}
+
 template <class T, WeightKind kKind, int kTokBlocks, int kCols>
 struct DecodeKernel {
   static constexpr bool kInt8 = kKind == WeightKind::kInt8;
@@ -117,10 +130,7 @@ struct DecodeKernel {
   static constexpr int kThreads = 128 * kCols;
   static constexpr int kMinCtas = 4 / kCols;                 // 16 warps per SM: <= 128 registers
   static constexpr int kMaxTokens = 8 * kTokBlocks;
-  static constexpr int kBuffers = 3;
-  // Shared memory of one step buffer: x rows [M][kUnroll * 64] (+16 bytes a row: the 8 rows
-  // an ldmatrix reads fall on distinct banks), then scale rows [kUnroll][64 kCols] (a step
-  // spans at most kUnroll groups), then zero rows (uint4).
+  // A step buffer (decode_buffer_bytes): x rows, scale rows, zero rows, column sums of x.
   static constexpr int kXRowChunks = kUnroll * 8;            // 16-byte chunks of a step's x row
   static constexpr int kXRowBytes = kXRowChunks * 16 + 16;
   static constexpr int kSRowChunks = 8 * kCols;
@@ -128,10 +138,15 @@ struct DecodeKernel {
   static constexpr int kSBytes = kUnroll * kSRowBytes;
   static constexpr int kXChunksPerThread = kMaxTokens * kXRowChunks / kThreads;
   static_assert(kMaxTokens * kXRowChunks % kThreads == 0 && kUnroll * kSRowChunks <= kThreads, "");
+  static_assert(kXRowBytes == kUnroll * 128 + 16 && kSRowBytes == 128 * kCols, "decode_buffer_bytes");
   __host__ __device__ static constexpr int buffer_bytes(int M) {
-    return M * kXRowBytes + kSBytes * (kHasZeros ? 2 : 1);
+    return decode_buffer_bytes(kKind, M, kTokBlocks, kCols);
   }
-  __host__ __device__ static constexpr int smem_bytes(int M) { return kBuffers * buffer_bytes(M); }
+  __host__ __device__ static constexpr int smem_bytes(int M) { return kDecodeBuffers * buffer_bytes(M); }
+  // Byte offset of the column-sum rows [kUnroll][kMaxTokens] fp32 in a step buffer.
+  __device__ __forceinline__ static uint32_t xsum_rows(uint32_t buf, int M) {
+    return buf + M * kXRowBytes + kSBytes * (kHasZeros ? 2 : 1);
+  }
 
   using MmaOp = typename Mma16x8x16<T>::type;
   using Biased = numeric::U4x8Biased<T>;
@@ -227,37 +242,71 @@ struct DecodeKernel {
     }
     return g;
   }
-  // xsum: the column sums of x over the group's k, for the bias / zero term. One token
-  // block: mma(A = ones, B = x), so they sit in the accumulator layout. Two: one mma for
-  // both blocks with x as the A operand (16 token rows) and ones as B, so c0 = c1 holds
-  // token lane / 4's sum and c2 = c3 token 8 + lane / 4's; the flush moves them to the
-  // accumulator layout by shuffles (4 a group instead of an mma a k16 step).
+  // xsum[b][e]: the column sum of x over the group's k of token 8 b + 2 (lane % 4) + e, the
+  // accumulator's token of elements e and e + 2 (from the step buffers' column-sum rows).
   __device__ __forceinline__ static void flush(float (&acc)[kTokBlocks][4], float (&part)[kTokBlocks][4],
-                                               float (&xsum)[4], const Group& g) {
-    float xs[kTokBlocks][2];  // [b][e & 1]: token 8 b + 2 (lane % 4) + (e & 1)
-    if constexpr (!kInt8) {
-      if constexpr (kTokBlocks == 1) {
-        xs[0][0] = xsum[0];
-        xs[0][1] = xsum[1];
-      } else {
-        const int src = 8 * (int(threadIdx.x) % 4);  // lane holding token 2 (lane % 4) (+ 8 in c2)
+                                               float (&xsum)[kTokBlocks][2], const Group& g) {
 #pragma unroll
-        for (int b = 0; b < 2; ++b)
-#pragma unroll
-          for (int e = 0; e < 2; ++e) xs[b][e] = __shfl_sync(0xffffffffu, xsum[2 * b], src + 4 * e);
-      }
-    }
-#pragma unroll
-    for (int b = 0; b < kTokBlocks; ++b)
+    for (int b = 0; b < kTokBlocks; ++b) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         float v = fmaf(g.c1[e >> 1], part[b][e], acc[b][e]);
-        if constexpr (!kInt8) v = fmaf(g.c2[e >> 1], xs[b][e & 1], v);
+        if constexpr (!kInt8) v = fmaf(g.c2[e >> 1], xsum[b][e & 1], v);
         acc[b][e] = v;
         part[b][e] = 0.f;
       }
+      xsum[b][0] = xsum[b][1] = 0.f;
+    }
+  }
+
+  // The column sums of x over each of a step's first n blocks (for the bias / zero term),
+  // into the step buffer's rows [u][token]: block u by warp u % warps, four mma over its k16
+  // steps, read by every warp after the next barrier. Computed once a CTA instead of by
+  // every warp beside its products (an mma a k16 step: half of the one-token-block kernel's
+  // mma). One token block: mma(A = ones, B = x), c0 / c1 hold tokens 2 (lane % 4) + 0 / 1
+  // (lanes 0-3 store); two: mma(A = x, 16 token rows, B = ones), c0 holds token lane / 4,
+  // c2 token 8 + lane / 4 (lanes 4 i store).
+  __device__ __forceinline__ static void xsum_step(uint32_t buf, const uint32_t (&xoff)[kTokBlocks], int M, int n) {
+    const int lane = int(threadIdx.x) % 32;
+    const uint32_t ones = kOnes;  // a register (the mma wrapper takes operands by reference)
+    const uint32_t rows = xsum_rows(buf, M);
+    for (int u = int(threadIdx.x) / 32; u < n && u < kUnroll; u += kThreads / 32) {
+      float c[4] = {0.f, 0.f, 0.f, 0.f};
 #pragma unroll
-    for (int e = 0; e < 4; ++e) xsum[e] = 0.f;
+      for (int jp = 0; jp < 2; ++jp) {
+        uint32_t bx[kTokBlocks][4];
+#pragma unroll
+        for (int b = 0; b < kTokBlocks; ++b) ldmatrix_x4(buf + xoff[b] + u * 128 + jp * 64, bx[b]);
+#pragma unroll
+        for (int jj = 0; jj < 2; ++jj) {
+          if constexpr (kTokBlocks == 1)
+            MmaOp::fma(c[0], c[1], c[2], c[3], ones, ones, ones, ones, bx[0][2 * jj], bx[0][2 * jj + 1], c[0], c[1],
+                       c[2], c[3]);
+          else
+            MmaOp::fma(c[0], c[1], c[2], c[3], bx[0][2 * jj], bx[1][2 * jj], bx[0][2 * jj + 1], bx[1][2 * jj + 1],
+                       ones, ones, c[0], c[1], c[2], c[3]);
+        }
+      }
+      const uint32_t row = rows + u * kMaxTokens * 4;
+      if constexpr (kTokBlocks == 1) {
+        if (lane < 4) asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(row + 8 * lane), "f"(c[0]), "f"(c[1]));
+      } else if (lane % 4 == 0) {
+        asm volatile("st.shared.f32 [%0], %1;\n" ::"r"(row + lane), "f"(c[0]));
+        asm volatile("st.shared.f32 [%0], %1;\n" ::"r"(row + 32 + lane), "f"(c[2]));
+      }
+    }
+  }
+
+  // xsum[b][e] += the step's column-sum row u, tokens 8 b + 2 (lane % 4) + e.
+  __device__ __forceinline__ static void add_xsum(uint32_t buf, int M, int u, float (&xsum)[kTokBlocks][2]) {
+    const uint32_t row = xsum_rows(buf, M) + u * kMaxTokens * 4 + 8 * (int(threadIdx.x) % 4);
+#pragma unroll
+    for (int b = 0; b < kTokBlocks; ++b) {
+      float v0, v1;
+      asm volatile("ld.shared.v2.f32 {%0, %1}, [%2];\n" : "=f"(v0), "=f"(v1) : "r"(row + 32 * b));
+      xsum[b][0] += v0;
+      xsum[b][1] += v1;
+    }
   }
 };
 
@@ -281,7 +330,6 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
   const int64_t block_stride = int64_t(ncols) * K::kTileBytes;
   const uint32_t smem0 = uint32_t(__cvta_generic_to_shared(smem));
   const uint32_t buf_bytes = K::buffer_bytes(a.M);
-  const uint32_t ones = K::kOnes;  // a register (the mma wrapper takes operands by reference)
 
   const int col0 = group_col * kCols;            // first n64 column of the segment
   const int col = col0 + warp / 4;               // this warp's column
@@ -311,19 +359,20 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
     pdl::wait_for_prior_grids();
     pdl::launch_dependents();
   }
-  float acc[kTokBlocks][4], part[kTokBlocks][4], xsum[4];
+  float acc[kTokBlocks][4], part[kTokBlocks][4], xsum[kTokBlocks][2];
 #pragma unroll
-  for (int b = 0; b < kTokBlocks; ++b)
+  for (int b = 0; b < kTokBlocks; ++b) {
 #pragma unroll
     for (int e = 0; e < 4; ++e) acc[b][e] = part[b][e] = 0.f;
-#pragma unroll
-  for (int e = 0; e < 4; ++e) xsum[e] = 0.f;
+    xsum[b][0] = xsum[b][1] = 0.f;
+  }
 
-  // Prologue: shared steps 0, 1 in flight, weights of step 0 in the register ring.
-  K::stage_shared(a, st, col0, smem0, blk_begin, blk_end);
-  cute::cp_async_fence();
-  if (nsteps > 1) K::stage_shared(a, st, col0, smem0 + buf_bytes, blk_begin + U, blk_end);
-  cute::cp_async_fence();
+  // Prologue: shared steps 0, 1, 2 in flight, weights of step 0 in the register ring.
+#pragma unroll
+  for (int t = 0; t < 3; ++t) {
+    if (t < nsteps) K::stage_shared(a, st, col0, smem0 + t * buf_bytes, blk_begin + t * U, blk_end);
+    cute::cp_async_fence();
+  }
 
   typename K::Words w;
   const uint8_t* wnext = wp + int64_t(blk_begin) * block_stride;  // the next block to load (steps, no multiply)
@@ -332,17 +381,25 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
     for (int u = 0; u < U; ++u, wnext += block_stride)
       if (u < blk_end - blk_begin) K::load_block(wnext, w[u]);
 
+  if constexpr (!K::kInt8) {  // step 0's column sums of x
+    cute::cp_async_wait<2>();
+    __syncthreads();
+    K::xsum_step(smem0, xoff, a.M, blk_end - blk_begin);
+  }
+
   // Coefficients of the group being summed; zero before the first, so that the flush at the
   // first group's start adds nothing.
   typename K::Group grp{};
-  uint32_t buf = smem0, buf_next2 = smem0 + 2 * buf_bytes;  // step s's buffer, step s + 2's
 
   for (int s = 0; s < nsteps; ++s) {
     const int blk0 = blk_begin + s * U;
+    const uint32_t buf = smem0 + (s % kDecodeBuffers) * buf_bytes;
     cute::cp_async_wait<1>();
-    __syncthreads();  // step s's buffer is in; step s - 1's (= s + 2's) is free
-    if (s + 2 < nsteps) K::stage_shared(a, st, col0, buf_next2, blk0 + 2 * U, blk_end);
+    __syncthreads();  // steps s, s + 1 are in, step s's column sums too; step s - 1's buffer (s + 3's) is free
+    if (s + 3 < nsteps) K::stage_shared(a, st, col0, smem0 + ((s + 3) % kDecodeBuffers) * buf_bytes, blk0 + 3 * U, blk_end);
     cute::cp_async_fence();
+    if constexpr (!K::kInt8)
+      if (s + 1 < nsteps) K::xsum_step(smem0 + ((s + 1) % kDecodeBuffers) * buf_bytes, xoff, a.M, blk_end - blk0 - U);
     if (col_ok) {
       const int n = blk_end - blk0;  // blocks left in the segment
 #pragma unroll
@@ -357,6 +414,13 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
           const float z0 = K::kHasZeros ? shared_to_float<T>(sa + K::kSBytes) : 8.f;
           const float z1 = K::kHasZeros ? shared_to_float<T>(sa + K::kSBytes + 16) : 8.f;
           grp = K::group_coefficients(shared_to_float<T>(sa), shared_to_float<T>(sa + 16), z0, z1);
+        }
+        if constexpr (!K::kInt8) {
+          // The group's column sums of x: its blocks' rows (one group: each block's as it comes).
+          if (kOneGroup || u % kGB == 0) {
+            K::add_xsum(buf, a.M, u, xsum);
+            if (kGB == 2) K::add_xsum(buf, a.M, u + 1, xsum);
+          }
         }
 #pragma unroll
         for (int jp = 0; jp < 2; ++jp) {  // k16 steps 2 jp, 2 jp + 1
@@ -375,22 +439,10 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
             for (int b = 0; b < kTokBlocks; ++b)
               K::MmaOp::fma(part[b][0], part[b][1], part[b][2], part[b][3], av[0], av[1], av[2], av[3],
                             bx[b][2 * jj], bx[b][2 * jj + 1], part[b][0], part[b][1], part[b][2], part[b][3]);
-            if constexpr (!K::kInt8) {  // column sums of x for the bias term (see flush)
-              if constexpr (kTokBlocks == 1)
-                K::MmaOp::fma(xsum[0], xsum[1], xsum[2], xsum[3], ones, ones, ones, ones, bx[0][2 * jj],
-                              bx[0][2 * jj + 1], xsum[0], xsum[1], xsum[2], xsum[3]);
-              else
-                K::MmaOp::fma(xsum[0], xsum[1], xsum[2], xsum[3], bx[0][2 * jj], bx[1][2 * jj], bx[0][2 * jj + 1],
-                              bx[1][2 * jj + 1], ones, ones, xsum[0], xsum[1], xsum[2], xsum[3]);
-            }
           }
         }
       }
     }
-    // rotate the three buffers: s + 1's becomes current, s's (free after the next barrier) s + 3's
-    const uint32_t next = buf_next2 == smem0 ? smem0 + 2 * buf_bytes : buf_next2 - buf_bytes;
-    buf_next2 = buf;
-    buf = next;
   }
   cute::cp_async_wait<0>();
   if (!col_ok) return;

@@ -42,10 +42,8 @@ inline constexpr int kK64DecodeRegs = 128;
 
 // CTAs of the kernel resident per SM (227 KiB shared memory, 64K registers, 64 warps).
 inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks, int cols) {
-  const int unroll = k64decode::decode_unroll(kind, tok_blocks);
-  const bool zeros = kind == WeightKind::kUint4;
-  const int buffer = M * (unroll * 128 + 16) + (zeros ? 2 : 1) * unroll * 128 * cols;
-  const int by_smem = (227 * 1024) / (3 * buffer + 1024);
+  const int buffer = k64decode::decode_buffer_bytes(kind, M, tok_blocks, cols);
+  const int by_smem = (227 * 1024) / (k64decode::kDecodeBuffers * buffer + 1024);
   const int threads = 128 * cols;
   const int by_regs = 65536 / (threads * kK64DecodeRegs);
   const int by_warps = 64 / (threads / 32);

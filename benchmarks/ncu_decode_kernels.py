@@ -26,7 +26,7 @@ x = torch.randn(m, k, device="cuda").to(torch.float16)
 if kind == "int4":
     pw = qgemm.prepack(qgemm.quantize(w.half(), "int4", 128, scale_dtype=torch.float16), w.device, torch.float16,
                        format=k64_format("int4"))
-    ops.FORCE_PATH = "decode"  # the k64 decode kernel at any M <= 16 (the table stops at 8)
+    ops.FORCE_PATH = "decode"  # the k64 decode kernel at any M <= 16 (int4 routes there up to 8)
     for _ in range(3):
         qgemm.linear(x, pw)
     ops.FORCE_PATH = None

@@ -114,7 +114,7 @@ def test_decode_routing_by_scheme(monkeypatch):
     monkeypatch.setattr(ops, "K64_DECODE_MAX_M", None)
     assert route("uint4") == ["fused"] * 4 + ["sm90"]
     monkeypatch.setattr(ops, "K64_DECODE_MAX_M", 16)
-    for bad in ({"int4": -1}, {"int4": 8.0}, [8]):
+    for bad in ({"int4": -1}, {"int4": 8.0}, {"Int4": 8}, [8]):
         monkeypatch.setattr(ops, "K64_DECODE_MAX_M_BY_SCHEME", bad)
         with pytest.raises(ValueError, match="K64_DECODE_MAX_M_BY_SCHEME"):
             ops._choose_path("linear", _k64_weight("int4"), 1)

@@ -198,9 +198,12 @@ def test_decode_stream_k_through_the_binding(dtype, scheme, zero_point, group, n
         assert err < REL_BOUND[dtype], f"{plan} m={m}: rel err {err:.2e}"
 
 
-def test_decode_stream_k_on_every_sm():
-    # The routed op on a layer wider than one wave of column groups on this GPU (the 70B
-    # gate_up case), integer grid: exact against the reference whatever the pieces.
+def test_decode_stream_k_on_every_sm(monkeypatch):
+    # A layer wider than one wave of column groups on this GPU (the 70B gate_up case),
+    # integer grid: exact against the reference whatever the pieces. One and two token
+    # blocks (K = 1024: 16 blocks, pieces longer than a step, so the register ring reloads
+    # across steps and segments).
+    monkeypatch.setattr(ops, "FORCE_PATH", "decode")
     sms = _ext.num_sms(torch.device("cuda"))
     n, k, g = 128 * (3 * sms + 1), 1024, 128  # 3 sms + 1 two-column groups on 2 sms CTA slots
     plan = _ext.extension().wna16_decode_plan(0, 1, n, k, sms)
@@ -210,7 +213,8 @@ def test_decode_stream_k_on_every_sm():
     scales = torch.pow(2.0, torch.randint(-4, 0, (n, k // g), generator=gen).float()).half()
     qw = qgemm.QuantizedWeight("int4", g, codes, scales, None)
     pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
-    for m in (1, 3):
+    assert "stream_k" in _ext.extension().wna16_decode_plan(0, 16, n, k, sms)
+    for m in (1, 3, 9, 16):
         x = torch.randint(-3, 4, (m, k), generator=gen).half().cuda()
         out = qgemm.linear(x, pw)
         ref = _reference(x, qw).half()

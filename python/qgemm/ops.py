@@ -17,7 +17,7 @@ import torch
 
 from qgemm import _ext
 from qgemm._validate import check_tensor, fail
-from qgemm.packed import ACT_DTYPES, K64_FORMATS, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWeight, prepack
+from qgemm.packed import _KIND, ACT_DTYPES, K64_FORMATS, KIND_INT4, KIND_INT8, KIND_UINT4, PackedWeight, prepack
 from qgemm.quantized import QuantizedWeight
 
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
@@ -59,9 +59,10 @@ DECODE_MAX_M_LIMIT = 16
 # wna16_decode_9_16_h200_9050af9.json), M = 9 / 12 / 16, decode kernel vs sm80 kernel, us:
 # int4 fp16 195 / 200 / 204 vs 186 / 188 / 189, bf16 198 / 202 / 208 vs 195 / 198 / 201;
 # uint4 fp16 191 / 201 / 205 vs 210 / 212 / 215; int8 fp16 213 / 216 / 219 vs 215 / 217 / 219,
-# bf16 229 / 232 / 239 vs 258 / 259 / 263 (uint4 bf16 not measured there: the sm80 kernel's
-# bf16 costs more than the decode kernel's for every scheme that was). At M <= 8 the decode
-# kernel is ahead for all (wna16_decode_h200_9050af9.json, M = 8: int4 fp16 144 vs 185).
+# bf16 229 / 232 / 239 vs 258 / 259 / 263 (uint4 bf16 not measured there; bf16 over fp16
+# cost the sm80 kernel 9-44 us and the decode kernel 2-20 for the schemes that were). At
+# M <= 8 the decode kernel is ahead for all (wna16_decode_h200_9050af9.json, M = 8: int4
+# fp16 144 vs 185). Measured on the H200 only.
 K64_DECODE_MAX_M_BY_SCHEME: dict = {"int4": 8}
 # Split-K factor of the decode kernel to force (benchmarks), or None (its plan's). The plan
 # cuts K on even k64 blocks, so a request can become fewer splits (the extension's
@@ -266,9 +267,9 @@ def _choose_path(fn: str, w: PackedWeight, m: int) -> str:
                                          or not 0 <= K64_DECODE_MAX_M <= DECODE_MAX_M_LIMIT):
         fail(fn, "ops.K64_DECODE_MAX_M", K64_DECODE_MAX_M, f"must be None or an int in [0, {DECODE_MAX_M_LIMIT}]")
     if not isinstance(K64_DECODE_MAX_M_BY_SCHEME, dict) or any(
-            type(v) is not int or v < 0 for v in K64_DECODE_MAX_M_BY_SCHEME.values()):
+            k not in _KIND or type(v) is not int or v < 0 for k, v in K64_DECODE_MAX_M_BY_SCHEME.items()):
         fail(fn, "ops.K64_DECODE_MAX_M_BY_SCHEME", K64_DECODE_MAX_M_BY_SCHEME,
-             "must be a dict of scheme -> int >= 0")
+             f"must be a dict of scheme (one of {tuple(_KIND)}) -> int >= 0")
     if FORCE_PATH is not None:
         if FORCE_PATH not in PATHS:
             fail(fn, "ops.FORCE_PATH", FORCE_PATH, f"must be None or one of {PATHS}")

@@ -99,8 +99,8 @@ __device__ __forceinline__ uint32_t shared_u16_dup(uint32_t smem) {
 // k64 blocks per step, the blocks a lane has in flight (register ring): int4 / uint4 8 at one
 // token block, 6 at two (more accumulators); int8 (32 bytes a block) 4. Measured on the
 // H200, 70B block, variants of one build (benchmarks/results/decode_pipes_h200_wip_7187a2d.json):
-// int4 at one token block 8 -> 134 us at M = 1, 12 -> 141 (spills), 16 -> 147; int8 4 -> 203,
-// 8 -> 210-213; int4 at two token blocks (M = 16) 6 -> 204, 8 -> 207.
+// int4 at one token block 8 -> 134 us at M = 1, 12 -> 141, 16 -> 147 (both spill, ptxas);
+// int8 4 -> 203, 8 -> 210-214; int4 at two token blocks (M = 16) 6 -> 204, 8 -> 207.
 __host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks) {
   return kind == WeightKind::kInt8 ? 4 : tok_blocks == 1 ? 8 : 6;
 }

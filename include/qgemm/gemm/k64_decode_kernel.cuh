@@ -6,7 +6,7 @@
 //   columns of one or two n8 blocks (kTokBlocks).
 //
 // Why a second decode kernel beside the sm80 one (sm80_wna16_kernel.cuh, k64 tiling): that
-// one is instruction-issue bound at M <= 16 (README, Performance: ~400 warp instructions per
+// one is instruction-issue bound at M <= 16 (docs/performance/wna16.md: ~400 warp instructions per
 // 2 KiB of int4 weights: the cp.async stage loader of every operand, a HMUL2 per pair for
 // the group scale, two HMMA per weight word). Here, per 16-byte word group of weights:
 //   - weights go global -> registers with one 16-byte load per lane per k64 block (no

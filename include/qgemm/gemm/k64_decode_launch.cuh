@@ -41,10 +41,11 @@ struct K64DecodePlan {
 inline constexpr int kK64DecodeRegs = 128;
 
 // CTAs of the kernel resident per SM (227 KiB shared memory, 64K registers, 64 warps).
-// 227 KiB is sm_90's (and ~sm_80's 164 fits the same counts); sm_86 / sm_89 have ~100 KiB,
-// where uint4 and two token blocks fit one CTA instead of the two planned since the fourth
-// step buffer (72635fb): correct results, a partial second wave. To do: the device's figure
-// through the plan and the workspace size (the workspace must stay an upper bound).
+// 227 KiB is sm_90's (sm_80's 164 fits the default configurations alike); sm_86 / sm_89
+// have ~100 KiB, where uint4 and two token blocks fit one CTA instead of the two planned
+// since the fourth step buffer (72635fb): correct results, a partial second wave. To do:
+// the device's figure through the plan and the workspace size (which must stay an upper
+// bound).
 inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks, int cols) {
   const int buffer = k64decode::decode_buffer_bytes(kind, M, tok_blocks, cols);
   const int by_smem = (227 * 1024) / (k64decode::kDecodeBuffers * buffer + 1024);

@@ -111,6 +111,7 @@ __host__ __device__ constexpr int decode_unroll(WeightKind kind, int tok_blocks)
 // [unroll][8 tok_blocks] fp32 (int4 / uint4: DecodeKernel::xsum_step). Four buffers: x of
 // two steps ahead in flight while the column sums of the next step are summed.
 inline constexpr int kDecodeBuffers = 4;
+inline constexpr int kStepsAhead = kDecodeBuffers - 1;  // steps of x staged ahead of the one read
 __host__ __device__ constexpr int decode_buffer_bytes(WeightKind kind, int M, int tok_blocks, int cols) {
   const int unroll = decode_unroll(kind, tok_blocks);
   const int scale_rows = unroll * 128 * cols * (kind == WeightKind::kUint4 ? 2 : 1);
@@ -367,9 +368,9 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
     xsum[b][0] = xsum[b][1] = 0.f;
   }
 
-  // Prologue: shared steps 0, 1, 2 in flight, weights of step 0 in the register ring.
+  // Prologue: shared steps 0 .. kStepsAhead - 1 in flight, weights of step 0 in the register ring.
 #pragma unroll
-  for (int t = 0; t < 3; ++t) {
+  for (int t = 0; t < kStepsAhead; ++t) {
     if (t < nsteps) K::stage_shared(a, st, col0, smem0 + t * buf_bytes, blk_begin + t * U, blk_end);
     cute::cp_async_fence();
   }
@@ -382,7 +383,7 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
       if (u < blk_end - blk_begin) K::load_block(wnext, w[u]);
 
   if constexpr (!K::kInt8) {  // step 0's column sums of x
-    cute::cp_async_wait<2>();
+    cute::cp_async_wait<kStepsAhead - 1>();  // step 0 is in
     __syncthreads();
     K::xsum_step(smem0, xoff, a.M, blk_end - blk_begin);
   }
@@ -394,9 +395,11 @@ __device__ __forceinline__ void decode_segment(const Args& a, uint8_t* smem, int
   for (int s = 0; s < nsteps; ++s) {
     const int blk0 = blk_begin + s * U;
     const uint32_t buf = smem0 + (s % kDecodeBuffers) * buf_bytes;
-    cute::cp_async_wait<1>();
+    cute::cp_async_wait<kStepsAhead - 2>();
     __syncthreads();  // steps s, s + 1 are in, step s's column sums too; step s - 1's buffer (s + 3's) is free
-    if (s + 3 < nsteps) K::stage_shared(a, st, col0, smem0 + ((s + 3) % kDecodeBuffers) * buf_bytes, blk0 + 3 * U, blk_end);
+    if (s + kStepsAhead < nsteps)
+      K::stage_shared(a, st, col0, smem0 + ((s + kStepsAhead) % kDecodeBuffers) * buf_bytes, blk0 + kStepsAhead * U,
+                      blk_end);
     cute::cp_async_fence();
     if constexpr (!K::kInt8)
       if (s + 1 < nsteps) K::xsum_step(smem0 + ((s + 1) % kDecodeBuffers) * buf_bytes, xoff, a.M, blk_end - blk0 - U);

@@ -100,15 +100,18 @@ def _k64_weight(scheme):
 
 def test_decode_routing_by_scheme(monkeypatch):
     # k64 weights on a 90a build: the decode kernel up to K64_DECODE_MAX_M rows within the
-    # scheme's limit (int4: 8, measured), the sm80 kernel up to K64_FUSED_MAX_M, then sm90a.
+    # scheme's limit (none by default), the sm80 kernel up to K64_FUSED_MAX_M, then sm90a.
     from qgemm import _ext, ops
     monkeypatch.setattr(_ext, "runs_sm90a", lambda device: True)
     monkeypatch.setattr(ops, "dense_min_m", lambda device: None)
     monkeypatch.setattr(ops, "FORCE_PATH", None)
     ms = (1, 8, 9, 16, 17)
     route = lambda scheme: [ops._choose_path("linear", _k64_weight(scheme), m) for m in ms]
+    assert route("int4") == route("uint4") == route("int8") == ["decode"] * 4 + ["sm90"]
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M_BY_SCHEME", {"int4": 8})
     assert route("int4") == ["decode", "decode", "fused", "fused", "sm90"]
-    assert route("uint4") == route("int8") == ["decode"] * 4 + ["sm90"]
+    assert route("uint4") == ["decode"] * 4 + ["sm90"]
+    monkeypatch.setattr(ops, "K64_DECODE_MAX_M_BY_SCHEME", {})
     monkeypatch.setattr(ops, "K64_DECODE_MAX_M", 8)
     assert route("int8") == ["decode", "decode", "fused", "fused", "sm90"]
     monkeypatch.setattr(ops, "K64_DECODE_MAX_M", None)

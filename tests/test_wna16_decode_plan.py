@@ -88,8 +88,8 @@ def test_forced_splits_cut_on_even_blocks():
 
 
 def test_stream_k_shapes_are_exercised():
-    # The sweep above must reach the stream-K branch; these shapes do (two-column groups
-    # past the slots of a few SMs).
+    # The sweep above must reach the stream-K branch; these shapes do (two-column groups at
+    # one token block, four-column ones at two, past the slots of a few SMs).
     assert _check_partition(KIND_INT4, 1, 64 * 13, 1024, 3)
-    assert _check_partition(KIND_INT8, 12, 64 * 30, 2048, 4)
+    assert _check_partition(KIND_INT8, 12, 64 * 26, 2048, 4)
     assert _check_partition(KIND_UINT4, 5, 64 * 9, 640, 2)

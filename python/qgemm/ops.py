@@ -54,16 +54,12 @@ PATHS = ("fused", "dense", "sm90", "decode")
 # below; None: never. Its limit is 16.
 K64_DECODE_MAX_M: Optional[int] = 16
 DECODE_MAX_M_LIMIT = 16
-# Schemes whose rows beyond a limit run the sm80 kernel, faster there (scheme -> rows the
-# decode kernel keeps). H200, 70B block, 9050af9 (benchmarks/results/
-# wna16_decode_9_16_h200_9050af9.json), M = 9 / 12 / 16, decode kernel vs sm80 kernel, us:
-# int4 fp16 195 / 200 / 204 vs 186 / 188 / 189, bf16 198 / 202 / 208 vs 195 / 198 / 201;
-# uint4 fp16 191 / 201 / 205 vs 210 / 212 / 215; int8 fp16 213 / 216 / 219 vs 215 / 217 / 219,
-# bf16 229 / 232 / 239 vs 258 / 259 / 263 (uint4 bf16 not measured there; bf16 over fp16
-# cost the sm80 kernel 9-44 us and the decode kernel 2-20 for the schemes that were). At
-# M <= 8 the decode kernel is ahead for all (wna16_decode_h200_9050af9.json, M = 8: int4
-# fp16 144 vs 185). Measured on the H200 only.
-K64_DECODE_MAX_M_BY_SCHEME: dict = {"int4": 8}
+# Schemes whose rows beyond a limit run the sm80 kernel (scheme -> rows the decode kernel
+# keeps); none since four-column CTAs at 9-16 tokens. H100, 70B block, M = 9 / 12 / 16
+# (benchmarks/results/decode_cols2_ab_h100_wip_491ef57.json), decode kernel vs sm80 kernel,
+# us: int4 fp16 169-171 / 171-172 / 175-176 vs 187-196 / 189-190 / 189-193 (before, int4
+# kept the sm80 kernel past 8: H200 9050af9, decode 195 / 200 / 204 vs 186 / 188 / 189).
+K64_DECODE_MAX_M_BY_SCHEME: dict = {}
 # Split-K factor of the decode kernel to force (benchmarks), or None (its plan's). The plan
 # cuts K on even k64 blocks, so a request can become fewer splits (the extension's
 # wna16_decode_plan(..., forced_splits=s) says how many).

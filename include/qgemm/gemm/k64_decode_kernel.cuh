@@ -30,8 +30,9 @@
 // (A first kernel of this shape, removed in 289703a, loaded x with 32-bit __ldg per mma,
 // scaled every weight pair and had no load in flight while it computed: 1.5x slower.)
 //
-// CTA: kCols n64 block columns x 4 warps (two columns: x shared by 8 warps, and a k64 block
-// row's reads 4 KiB contiguous, two adjacent tiles); blockIdx.x = column group, blockIdx.y = split
+// CTA: kCols n64 block columns x 4 warps (two columns at one token block: x shared by 8
+// warps, a k64 block row's reads 4 KiB contiguous; four at two token blocks, where x staged
+// from L2 for two columns was half the weight bytes); blockIdx.x = column group, blockIdx.y = split
 // (a range of k64 blocks). One split writes out (+ bias) directly; several write fp32
 // partials [splits, M, N] that splitk_reduce.cuh sums in split order. Where the column groups
 // outnumber the CTA slots by a fraction of a wave, the launcher runs stream-K instead: one
@@ -127,7 +128,8 @@ struct DecodeKernel {
   static constexpr int kTileBytes = Format::kTileBytes;      // 2048 / 4096
   static constexpr int kLoads = kInt8 ? 2 : 1;               // 16-byte loads per lane per block
   static constexpr int kUnroll = decode_unroll(kKind, kTokBlocks);
-  static_assert(kCols >= kTokBlocks && kCols <= 2, "n64 columns per CTA: 1 or 2, at least the token blocks");
+  static_assert(kCols >= kTokBlocks && (kCols == 1 || kCols == 2 || kCols == 4),
+                "n64 columns per CTA: 1, 2 or 4, at least the token blocks");
   static constexpr int kThreads = 128 * kCols;
   static constexpr int kMinCtas = 4 / kCols;                 // 16 warps per SM: <= 128 registers
   static constexpr int kMaxTokens = 8 * kTokBlocks;
@@ -137,8 +139,9 @@ struct DecodeKernel {
   static constexpr int kSRowChunks = 8 * kCols;
   static constexpr int kSRowBytes = 16 * kSRowChunks;
   static constexpr int kSBytes = kUnroll * kSRowBytes;
-  static constexpr int kXChunksPerThread = kMaxTokens * kXRowChunks / kThreads;
-  static_assert(kMaxTokens * kXRowChunks % kThreads == 0 && kUnroll * kSRowChunks <= kThreads, "");
+  static constexpr int kXChunks = kMaxTokens * kXRowChunks;
+  static constexpr int kXChunksPerThread = (kXChunks + kThreads - 1) / kThreads;
+  static_assert(kUnroll * kSRowChunks <= kThreads, "");
   static_assert(kXRowBytes == kUnroll * 128 + 16 && kSRowBytes == 128 * kCols, "decode_buffer_bytes");
   __host__ __device__ static constexpr int buffer_bytes(int M) {
     return decode_buffer_bytes(kKind, M, kTokBlocks, kCols);
@@ -175,7 +178,7 @@ struct DecodeKernel {
 #pragma unroll
     for (int i = 0; i < kXChunksPerThread; ++i) {
       const int c = int(threadIdx.x) + i * kThreads, row = c / kXRowChunks, ch = c % kXRowChunks;
-      if (row < a.M && ch < valid)
+      if ((kXChunks % kThreads == 0 || c < kXChunks) && row < a.M && ch < valid)
         cp_async16(buf + row * kXRowBytes + ch * 16, a.x + (int64_t(row) * a.ldx + int64_t(blk0) * 64 + ch * 8) * 2);
     }
     const int g0 = blk0 >> a.group_shift;

@@ -29,7 +29,7 @@ inline constexpr int kK64DecodeMaxM = 16;
 
 struct K64DecodePlan {
   int tok_blocks;        // n8 token blocks (1: M <= 8, 2: M <= 16)
-  int cols;              // n64 columns per CTA (1 or 2; 2 with two token blocks)
+  int cols;              // n64 columns per CTA (1 or 2 at one token block; 4 or 2 at two)
   int col_ctas;          // column groups (kCols n64 columns each): grid.x of the split grid
   int splits;            // split grid: grid.y; stream-K: fp32 partial slots a column (2)
   int blocks_per_split;  // k64 blocks (split grid)
@@ -69,6 +69,23 @@ inline int k64_decode_cols_one_token_block() {
   return forced ? forced : 2;
 }
 
+// n64 columns per CTA at two token blocks: four (one 16-warp CTA an SM). Each CTA stages
+// the step's x rows from L2 once for all its columns, and at 16 tokens those are half the
+// weight bytes of a two-column CTA (M / 32 of them): four columns halve that L2 traffic.
+// H100, 70B block, M = 9 / 12 / 16, two runs of one build (benchmarks/results/
+// decode_cols2_ab_h100_wip_491ef57.json), int4 g128 fp16 176-178 / 181-183 / 188-192 us ->
+// 169-171 / 171-172 / 175-176, bf16 178-182 / 186-187 / 189-193 -> 172-173 / 175 / 178,
+// uint4 fp16 180-182 / 186 / 189-193 -> 178 / 179-180 / 182-183, int8 fp16 295 -> 293.
+// QGEMM_K64_DECODE_COLS2=2 or 4 in the environment forces them (benchmarks), read once; the
+// workspace bound covers both.
+inline int k64_decode_cols_two_token_blocks() {
+  static const int forced = [] {
+    const char* env = std::getenv("QGEMM_K64_DECODE_COLS2");
+    return env && (env[0] == '2' || env[0] == '4') && env[1] == '\0' ? env[0] - '0' : 0;
+  }();
+  return forced ? forced : 4;
+}
+
 inline constexpr int round_up_to(int v, int m) { return (v + m - 1) / m * m; }
 
 // Split K into as many parts as fit the GPU's resident CTA slots in one wave (the weights
@@ -77,11 +94,14 @@ inline constexpr int round_up_to(int v, int m) { return (v + m - 1) / m * m; }
 // 26.4; o and down, 128 columns, 4 splits 17.5 / 44.6 against 22.6 / 58.8 at 5), keeping at
 // least two steps (prefetch distance) per split. forced_splits > 0 asks for that many
 // (benchmarks); the cut on even k64 blocks below can make it fewer (32 blocks asked 5 ways:
-// 4 splits of 8).
-inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0) {
+// 4 splits of 8). cols2 > 0: that many columns a CTA at two token blocks (the workspace
+// bound), else k64_decode_cols_two_token_blocks().
+inline K64DecodePlan k64_decode_plan(WeightKind kind, int M, int N, int K, int num_sms, int forced_splits = 0,
+                                     int cols2 = 0) {
   K64DecodePlan p{};
   p.tok_blocks = M <= 8 ? 1 : 2;
-  p.cols = p.tok_blocks == 2 ? 2 : k64_decode_cols_one_token_block();
+  p.cols = p.tok_blocks == 2 ? (cols2 > 0 ? cols2 : k64_decode_cols_two_token_blocks())
+                             : k64_decode_cols_one_token_block();
   p.col_ctas = (N / 64 + p.cols - 1) / p.cols;
   const int blocks = K / 64;
   const int unroll = k64decode::decode_unroll(kind, p.tok_blocks);
@@ -128,11 +148,12 @@ inline dim3 k64_decode_grid(const K64DecodePlan& p) {
 inline size_t k64_decode_workspace_bytes(int M, int N, int K, int num_sms) {
   if (M <= 0 || M > kK64DecodeMaxM || N <= 0 || K < 64 || num_sms <= 0) return 0;
   size_t need = 0;
-  for (WeightKind k : {WeightKind::kInt4, WeightKind::kUint4, WeightKind::kInt8}) {
-    const K64DecodePlan p = k64_decode_plan(k, M, N, K, num_sms);
-    const size_t b = p.splits > 1 ? size_t(p.splits) * size_t(M) * size_t(N) * sizeof(float) : 0;
-    need = b > need ? b : need;
-  }
+  for (WeightKind k : {WeightKind::kInt4, WeightKind::kUint4, WeightKind::kInt8})
+    for (int cols2 : {2, 4}) {
+      const K64DecodePlan p = k64_decode_plan(k, M, N, K, num_sms, 0, cols2);
+      const size_t b = p.splits > 1 ? size_t(p.splits) * size_t(M) * size_t(N) * sizeof(float) : 0;
+      need = b > need ? b : need;
+    }
   return need;
 }
 
@@ -158,6 +179,7 @@ Status k64_decode_run(const k64decode::Args& a, dim3 grid, int num_sms, cudaStre
 template <class T, WeightKind kKind, int kGroupBlocks>
 Status k64_decode_run_tokens(const k64decode::Args& a, const K64DecodePlan& plan, int num_sms, cudaStream_t stream) {
   const dim3 grid = k64_decode_grid(plan);
+  if (plan.tok_blocks == 2 && plan.cols == 4) return k64_decode_run<T, kKind, 2, 4, kGroupBlocks>(a, grid, num_sms, stream);
   if (plan.tok_blocks == 2) return k64_decode_run<T, kKind, 2, 2, kGroupBlocks>(a, grid, num_sms, stream);
   if (plan.cols == 2) return k64_decode_run<T, kKind, 1, 2, kGroupBlocks>(a, grid, num_sms, stream);
   return k64_decode_run<T, kKind, 1, 1, kGroupBlocks>(a, grid, num_sms, stream);
@@ -230,7 +252,8 @@ inline Status wna16_k64_decode_gemm(const WnA16Params& p, cudaStream_t stream) {
 #define QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, B, C) X(T, K, B, C, 1) X(T, K, B, C, 2) X(T, K, B, C, 0)
 #define QGEMM_K64_DECODE_FOR_EACH_KIND(X, T, K)                                                             \
   QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 1, 1)                                                            \
-  QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 1, 2) QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 2, 2)
+  QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 1, 2) QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 2, 2)              \
+  QGEMM_K64_DECODE_FOR_EACH_GROUP(X, T, K, 2, 4)
 #define QGEMM_K64_DECODE_FOR_EACH(X)                                                                        \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kInt4)                                              \
   QGEMM_K64_DECODE_FOR_EACH_KIND(X, __half, WeightKind::kUint4)                                             \

@@ -42,8 +42,9 @@ inline constexpr int kK64DecodeRegs = 128;
 
 // CTAs of the kernel resident per SM (227 KiB shared memory, 64K registers, 64 warps).
 // 227 KiB is sm_90's (sm_80's 164 fits the default configurations alike); sm_86 / sm_89
-// have ~100 KiB, where uint4 and two token blocks fit one CTA instead of the two planned
-// since the fourth step buffer (72635fb): correct results, a partial second wave. To do:
+// have ~100 KiB, where uint4 at one token block fits one CTA instead of the two planned
+// since the fourth step buffer (72635fb): correct results, a partial second wave (two
+// token blocks plan one four-column CTA, which fits). To do:
 // the device's figure through the plan and the workspace size (which must stay an upper
 // bound).
 inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks, int cols) {

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.gpu,
 
 REL_BOUND = {torch.float16: 2e-3, torch.bfloat16: 1.5e-2}
 SCHEMES = [("int4", "int"), ("uint4", "int"), ("uint4", "float"), ("int8", "int")]
-# One token block (M <= 8) and two (9..16, two n64 columns a CTA).
+# One token block (M <= 8, two n64 columns a CTA) and two (9..16, four n64 columns a CTA).
 M_VALUES = [1, 2, 7, 8, 9, 15, 16]
 
 
@@ -41,7 +41,8 @@ def _packed(n, k, scheme, zero_point, group, dtype, seed=0):
 @pytest.mark.parametrize("scheme,zero_point", SCHEMES)
 @pytest.mark.parametrize("group", [64, 128, -1])
 def test_decode_every_m(dtype, scheme, zero_point, group):
-    # N = 320: five n64 columns, so at M > 8 the last CTA's second column lies past N.
+    # N = 320: five n64 columns, so the last CTA has columns past N (one of two at M <= 8,
+    # three of four at M > 8).
     n, k = 320, 1024
     qw, pw = _packed(n, k, scheme, zero_point, group, dtype, seed=n + group)
     bias = torch.randn(n, device="cuda").to(dtype)

@@ -58,15 +58,19 @@ inline int k64_decode_ctas_per_sm(WeightKind kind, int M, int tok_blocks, int co
   return n < 1 ? 1 : n;
 }
 
+// A benchmark override of a column count: the environment variable `name` set to the single
+// digit a or b gives it, anything else 0 (no override).
+inline int k64_decode_cols_from_env(const char* name, int a, int b) {
+  const char* env = std::getenv(name);
+  return env && (env[0] == '0' + a || env[0] == '0' + b) && env[1] == '\0' ? env[0] - '0' : 0;
+}
+
 // n64 columns per CTA at one token block: two, measured faster for every weight kind (H100,
 // 70B block, M = 1 / 8, benchmarks/results/bench_k64_decode_cols{1,2}_85f1c0b.json: int4
 // fp16 178 / 190 -> 174 / 180 us, uint4 186 / 195 -> 181 / 185, int8 284 / 296 -> 282 / 288).
 // QGEMM_K64_DECODE_COLS=1 or 2 in the environment forces them (benchmarks), read once.
 inline int k64_decode_cols_one_token_block() {
-  static const int forced = [] {
-    const char* env = std::getenv("QGEMM_K64_DECODE_COLS");
-    return env && (env[0] == '1' || env[0] == '2') && env[1] == '\0' ? env[0] - '0' : 0;
-  }();
+  static const int forced = k64_decode_cols_from_env("QGEMM_K64_DECODE_COLS", 1, 2);
   return forced ? forced : 2;
 }
 
@@ -80,10 +84,7 @@ inline int k64_decode_cols_one_token_block() {
 // QGEMM_K64_DECODE_COLS2=2 or 4 in the environment forces them (benchmarks), read once; the
 // workspace bound covers both.
 inline int k64_decode_cols_two_token_blocks() {
-  static const int forced = [] {
-    const char* env = std::getenv("QGEMM_K64_DECODE_COLS2");
-    return env && (env[0] == '2' || env[0] == '4') && env[1] == '\0' ? env[0] - '0' : 0;
-  }();
+  static const int forced = k64_decode_cols_from_env("QGEMM_K64_DECODE_COLS2", 2, 4);
   return forced ? forced : 4;
 }
 

@@ -177,8 +177,9 @@ struct DecodeKernel {
     const int valid = min(kUnroll, blk_end - blk0) * 8;  // chunks of blocks past the split's end: skipped
 #pragma unroll
     for (int i = 0; i < kXChunksPerThread; ++i) {
+      // A chunk past kXChunks (the last pass of a non-integral count) has row >= kMaxTokens >= M.
       const int c = int(threadIdx.x) + i * kThreads, row = c / kXRowChunks, ch = c % kXRowChunks;
-      if ((kXChunks % kThreads == 0 || c < kXChunks) && row < a.M && ch < valid)
+      if (row < a.M && ch < valid)
         cp_async16(buf + row * kXRowBytes + ch * 16, a.x + (int64_t(row) * a.ldx + int64_t(blk0) * 64 + ch * 8) * 2);
     }
     const int g0 = blk0 >> a.group_shift;

@@ -1,0 +1,128 @@
+// How fast an SM completes wgmma m64nNk16 (fp16 in, fp32 accumulate) when A comes from
+// registers (RS, the W4A16 sm90a mainloop's form: dequantized weights as A) or from shared
+// memory (SS), by N (the token count of the W4A16 tile), consumer warpgroups a CTA and
+// independent accumulator chains a warpgroup. One CTA a SM, every SM; no data movement, no
+// conversion: the instruction's own rate, against the tensor peak of N / 2 cycles a wgmma
+// (4096 fp16 flop a cycle a SM).
+//
+//   nvcc -std=c++17 -gencode arch=compute_90a,code=sm_90a -O3 --expt-relaxed-constexpr \
+//        -isystem <cutlass>/include -o wgmma_issue_rate benchmarks/wgmma_issue_rate.cu
+//   ./wgmma_issue_rate            (prints a table; needs an sm_90 GPU)
+#include <cstdio>
+#include <vector>
+
+#include <cuda_runtime.h>
+
+#include <cute/arch/mma_sm90.hpp>
+#include <cute/atom/mma_atom.hpp>
+#include <cute/tensor.hpp>
+
+using namespace cute;
+using T = cutlass::half_t;
+
+template <int N, bool kRS>
+using WgmmaAtom =
+    cute::conditional_t<kRS, decltype(SM90::GMMA::rs_op_selector<T, T, float, Shape<_64, Int<N>, _16>>()),
+                        decltype(SM90::GMMA::ss_op_selector<T, T, float, Shape<_64, Int<N>, _16>>())>;
+
+// Each warpgroup issues `iters` batches; a batch is one wgmma on each of its kChains
+// accumulators (the same A and B), at most kDepth + 1 batches in flight.
+template <int N, bool kRS, int kWgs, int kChains, int kDepth>
+__global__ void __launch_bounds__(128 * kWgs, 1) wgmma_rate(long long* cycles, int iters) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using SmemA = decltype(tile_to_shape(GMMA::Layout_K_SW32_Atom<T>{}, Shape<_64, _16>{}));
+  using SmemB = decltype(tile_to_shape(GMMA::Layout_K_SW32_Atom<T>{}, Shape<Int<N>, _16>{}));
+  __shared__ alignas(1024) T smem_a[64 * 16];
+  __shared__ alignas(1024) T smem_b[N * 16];
+  for (int i = threadIdx.x; i < 64 * 16; i += blockDim.x) smem_a[i] = T(0.f);
+  for (int i = threadIdx.x; i < N * 16; i += blockDim.x) smem_b[i] = T(0.f);
+  __syncthreads();
+
+  auto mma = make_tiled_mma(WgmmaAtom<N, kRS>{});
+  auto thr = mma.get_thread_slice(threadIdx.x % 128);
+  Tensor sA = make_tensor(make_smem_ptr(smem_a), SmemA{});
+  Tensor sB = make_tensor(make_smem_ptr(smem_b), SmemB{});
+  auto tCrA = thr.partition_fragment_A(sA);  // registers (RS) or descriptors (SS)
+  auto tCrB = thr.make_fragment_B(thr.partition_B(sB));
+  if constexpr (kRS) fill(tCrA, T(0.f));
+  auto acc0 = partition_fragment_C(mma, Shape<_64, Int<N>>{});
+  using Acc = decltype(acc0);
+  Acc acc[kChains];
+  for (int c = 0; c < kChains; ++c) clear(acc[c]);
+
+  __syncthreads();
+  const long long t0 = clock64();
+  for (int i = 0; i < iters; ++i) {
+    warpgroup_arrive();
+    CUTE_UNROLL
+    for (int c = 0; c < kChains; ++c) cute::gemm(mma, tCrA, tCrB, acc[c]);
+    warpgroup_commit_batch();
+    warpgroup_wait<kDepth>();
+  }
+  warpgroup_wait<0>();
+  __syncthreads();
+  const long long t1 = clock64();
+  // Keep the accumulators alive.
+  float s = 0.f;
+  for (int c = 0; c < kChains; ++c)
+    for (int i = 0; i < size(acc[c]); ++i) s += acc[c](i);
+  if (threadIdx.x == 0) cycles[blockIdx.x] = (t1 - t0) + (s == 12345.f);
+#endif
+}
+
+template <int N, bool kRS, int kWgs, int kChains, int kDepth = 1>
+void run(int sms) {
+  constexpr int kIters = 4096;
+  long long* d = nullptr;
+  cudaMalloc(&d, sms * sizeof(long long));
+  auto kernel = wgmma_rate<N, kRS, kWgs, kChains, kDepth>;
+  kernel<<<sms, 128 * kWgs>>>(d, 64);  // warm-up
+  kernel<<<sms, 128 * kWgs>>>(d, kIters);
+  std::vector<long long> h(sms);
+  cudaMemcpy(h.data(), d, sms * sizeof(long long), cudaMemcpyDeviceToHost);
+  cudaError_t e = cudaGetLastError();
+  cudaFree(d);
+  if (e != cudaSuccess) {
+    std::printf("%s N=%3d wgs=%d chains=%d: %s\n", kRS ? "RS" : "SS", N, kWgs, kChains, cudaGetErrorString(e));
+    return;
+  }
+  double mean = 0;
+  for (long long c : h) mean += double(c) / sms;
+  const double per_wgmma = mean / (double(kIters) * kWgs * kChains);
+  std::printf("%s  N=%3d  wgs=%d  chains=%d  depth=%d  %6.1f cycles a wgmma a SM  (peak %3d: %5.1f %%)\n",
+              kRS ? "RS" : "SS", N, kWgs, kChains, kDepth, per_wgmma, N / 2, 100.0 * (N / 2) / per_wgmma);
+}
+
+template <int N, bool kRS>
+void sweep(int sms) {
+  run<N, kRS, 1, 1>(sms);
+  if constexpr (N <= 128) run<N, kRS, 1, 2>(sms);  // 256 accumulators a thread spill
+  run<N, kRS, 2, 1>(sms);
+  if constexpr (N <= 128) run<N, kRS, 2, 2>(sms);
+  if constexpr (N <= 128) run<N, kRS, 4, 1>(sms);
+  if constexpr (N <= 64) run<N, kRS, 4, 2>(sms);
+  run<N, kRS, 2, 1, 3>(sms);
+}
+
+int main() {
+  int dev = 0, sms = 0, major = 0;
+  cudaGetDevice(&dev);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
+  if (major != 9) {
+    std::printf("needs an sm_90 GPU\n");
+    return 0;
+  }
+  cudaDeviceProp p;
+  cudaGetDeviceProperties(&p, dev);
+  std::printf("%s, %d SMs\n", p.name, sms);
+  sweep<32, true>(sms);
+  sweep<32, false>(sms);
+  sweep<64, true>(sms);
+  sweep<64, false>(sms);
+  sweep<128, true>(sms);
+  sweep<128, false>(sms);
+  sweep<256, true>(sms);
+  sweep<256, false>(sms);
+  return 0;
+}

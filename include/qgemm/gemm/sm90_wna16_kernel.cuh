@@ -1,7 +1,6 @@
-// sm90a W4A16 GEMM: a warp-specialized GemmUniversal kernel (CUTLASS's cooperative one with
-// two consumer warpgroups, sm90_wna16_wide_kernel.cuh with four) with the int4_k64 RS-wgmma
-// mainloop (sm90_wna16_mainloop.cuh) and a TMA epilogue (LinCombPerRowBias: D = acc +
-// bias[row], bias nullable).
+// sm90a W4A16 GEMM: CUTLASS's cooperative warp-specialized GemmUniversal kernel with the
+// int4_k64 RS-wgmma mainloop (sm90_wna16_mainloop.cuh) and a TMA epilogue
+// (LinCombPerRowBias: D = acc + bias[row], bias nullable).
 //
 //   Sm90Wna16<T, kKind, kCfg>  T = cutlass::half_t | cutlass::bfloat16_t
 //
@@ -46,28 +45,11 @@ struct Sm90Wna16 {
   using ClusterShape = cute::Shape<cute::_1, cute::_1, cute::_1>;
   static constexpr int kAlignOut = 8;
 
-  // Bias epilogue through TMA. CUTLASS's epilogue needs the MMA's M tile to divide the
-  // epilogue tile's: with two consumer warpgroups the builder's 128 x 32 subtiles; with four
-  // the whole 256 rows (x 32), which the builder refuses for a cooperative epilogue (M must
-  // be 128), so that one is assembled from the builder's own parts.
-  using EpilogueOp = cutlass::epilogue::fusion::LinCombPerRowBias<T, float, T, T, float>;
-  using EpilogueSchedule = cutlass::epilogue::TmaWarpSpecializedCooperative;
-  using EpilogueTile = cute::Shape<cute::Int<kC.tile_w>, cute::_32>;
-  // Its policy as the builder's for a void C (no smem reuse, delayed TMA store), with the
-  // fragment of 512 consumer threads.
-  static constexpr int kEpiTiles = kC.tile_tok / 32;
-  using WideEpiloguePolicy = cutlass::epilogue::Sm90TmaWarpSpecialized<
-      (kEpiTiles < 4 ? kEpiTiles : 4), (kEpiTiles < 2 ? kEpiTiles : 2), kC.tile_w * 32 / (128 * kC.consumer_wgs),
-      false, true>;
-  using WideEpilogue = cutlass::epilogue::collective::detail::Sm90TmaBuilderImpl<
-      TileShape, EpilogueTile, float, float, void, cutlass::layout::ColumnMajor, kAlignOut, T,
-      cutlass::layout::ColumnMajor, kAlignOut, EpilogueOp, WideEpiloguePolicy>;
-  using BuiltEpilogue = cutlass::epilogue::collective::CollectiveBuilder<
+  using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
       cutlass::epilogue::collective::EpilogueTileAuto, float, float, void, cutlass::layout::ColumnMajor, kAlignOut, T,
-      cutlass::layout::ColumnMajor, kAlignOut, EpilogueSchedule, EpilogueOp>;
-  using CollectiveEpilogue =
-      typename cute::conditional_t<kC.consumer_wgs == 2, BuiltEpilogue, WideEpilogue>::CollectiveOp;
+      cutlass::layout::ColumnMajor, kAlignOut, cutlass::epilogue::TmaWarpSpecializedCooperative,
+      cutlass::epilogue::fusion::LinCombPerRowBias<T, float, T, T, float>>::CollectiveOp;
 
   using CollectiveMainloop =
       Wna16MainloopRS<T, kKind, kCfg, static_cast<int>(sizeof(typename CollectiveEpilogue::SharedStorage))>;

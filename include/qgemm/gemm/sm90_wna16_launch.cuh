@@ -45,15 +45,13 @@ size_t wna16_workspace(const Wna16Sm90Args& a) {
 // for an index outside the table.
 template <class R, class F>
 inline R visit_config(int cfg, R otherwise, F&& f) {
-  static_assert(kWna16Sm90NumConfigs == 7, "update the switch with the table");
+  static_assert(kWna16Sm90NumConfigs == 5, "update the switch with the table");
   switch (cfg) {
     case 0: return f(std::integral_constant<int, 0>{});
     case 1: return f(std::integral_constant<int, 1>{});
     case 2: return f(std::integral_constant<int, 2>{});
     case 3: return f(std::integral_constant<int, 3>{});
     case 4: return f(std::integral_constant<int, 4>{});
-    case 5: return f(std::integral_constant<int, 5>{});
-    case 6: return f(std::integral_constant<int, 6>{});
   }
   return otherwise;
 }
@@ -125,8 +123,7 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
 
 // ---- explicit instantiation list (src/wna16_sm90_{f16,bf16,int8}.cu) -------------------
 // Every row of the table for one (dtype, kind).
-#define QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, K) \
-  X(T, K, 0) X(T, K, 1) X(T, K, 2) X(T, K, 3) X(T, K, 4) X(T, K, 5) X(T, K, 6)
+#define QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, K) X(T, K, 0) X(T, K, 1) X(T, K, 2) X(T, K, 3) X(T, K, 4)
 #define QGEMM_WNA16_SM90_FOR_EACH_KERNEL(X, T)                                                   \
   QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, WeightKind::kInt4) QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, WeightKind::kUint4) \
   QGEMM_WNA16_SM90_FOR_EACH_ROW(X, T, WeightKind::kInt8)

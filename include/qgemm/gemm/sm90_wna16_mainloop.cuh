@@ -54,9 +54,8 @@
 #include <cutlass/numeric_types.h>
 #include <cutlass/pipeline/pipeline.hpp>
 
-#include "qgemm/gemm/k64_fragment.cuh"
-#include "qgemm/gemm/sm90_wna16_wide_kernel.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
+#include "qgemm/gemm/k64_fragment.cuh"
 
 namespace qgemm::sm90 {
 
@@ -84,20 +83,17 @@ template <class T, WeightKind kKind, int kCfg, int kCarveout>
 struct Wna16MainloopRS {
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
-  static constexpr int kWgs = kC.consumer_wgs;  // consumer warpgroups on the tile
-  static_assert(kWgs == 2 || kWgs == 4, "two (cooperative) or four (wide kernel) consumer warpgroups");
-  static_assert(TileW % (64 * kWgs) == 0 && TileW <= 128 * kWgs, "one or two n64 weight blocks a warpgroup");
+  static_assert(TileW == 128 || TileW == 256, "cooperative: two warpgroups, one or two n64 weight blocks each");
   // fp32 accumulators a consumer thread holds; beside the A sets, raw bytes and addresses
-  // they must fit the registers a consumer gets: 232 in the cooperative kernel, the
-  // launch-bound 96 with four consumer warpgroups (640 threads).
-  static_assert(TileW * TileTok / (128 * kWgs) <= (kWgs == 2 ? 128 : 64), "tile too large for the consumer registers");
+  // they must fit the 232 registers the cooperative kernel gives a consumer.
+  static_assert(TileW * TileTok / 256 <= 128, "tile too large for the consumer registers");
   // The consumer thread's view of a weight block (offsets, scales, conversion).
   using Frag = K64Fragment<typename CudaPair<T>::type, kKind>;
   using Raw = typename Frag::Raw;
   using Format = typename Frag::Format;
   static constexpr bool kHasZeros = Frag::kHasZeros;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
-  static constexpr int kWgBlocks = TileW / (64 * kWgs);           // of them, per consumer warpgroup
+  static constexpr int kWgBlocks = TileW / 128;                  // of them, per consumer warpgroup
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
 
   using TileShape = cute::Shape<cute::Int<TileW>, cute::Int<TileTok>, cute::Int<TileK>>;
@@ -111,9 +107,7 @@ struct Wna16MainloopRS {
   static constexpr int Stages = kStagesFit > 12 ? 12 : kStagesFit;
   static_assert(Stages >= 3, "too little shared memory for the pipeline");
 
-  using KernelSchedule = cute::conditional_t<kWgs == 2, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
-                                             KernelWideWarpSpecialized>;
-  using DispatchPolicy = Wna16Sm90Policy<Stages, ClusterShape, KernelSchedule>;
+  using DispatchPolicy = Wna16Sm90Policy<Stages, ClusterShape, cutlass::gemm::KernelTmaWarpSpecializedCooperative>;
   using ArchTag = cutlass::arch::Sm90;
 
   // What GemmUniversal reads from the collective. A is the weights as the kernel sees them
@@ -127,7 +121,7 @@ struct Wna16MainloopRS {
   using TiledMma = decltype(cute::make_tiled_mma(
       cute::SM90::GMMA::rs_op_selector<T, T, float, cute::Shape<cute::_64, cute::Int<TileTok>, cute::Int<TileK>>,
                                        cute::GMMA::Major::K, cute::GMMA::Major::K>(),
-      cute::Layout<cute::Shape<cute::Int<kWgs>, cute::_1, cute::_1>>{}));
+      cute::Layout<cute::Shape<cute::_2, cute::_1, cute::_1>>{}));
 
   using SmemLayoutAtomB = cute::GMMA::Layout_K_SW128_Atom<T>;
   using SmemLayoutB = decltype(cute::tile_to_shape(
@@ -342,7 +336,7 @@ struct Wna16MainloopRS {
     CUTE_STATIC_ASSERT_V(size<1>(tCsB) == size<2>(accum));
 
     const int tid = thread_idx % cutlass::NumThreadsPerWarpGroup;  // thread in its consumer warpgroup
-    const int wgi = thread_idx / cutlass::NumThreadsPerWarpGroup;  // consumer warpgroup: blocks kWgs m + wgi
+    const int wgi = thread_idx / cutlass::NumThreadsPerWarpGroup;  // consumer warpgroup: blocks 2 m + wgi
 
     constexpr int K_BLOCK_MAX = 4;  // k16 steps per k-tile = A register sets
     constexpr int K_WAIT_MAX = K_BLOCK_MAX - 1;
@@ -358,7 +352,7 @@ struct Wna16MainloopRS {
     // Raw bytes and scales of this warpgroup's blocks in a stage; k16 step j of them into A set j.
     auto load_raws = [&](Raw* dst, int stage) {
       CUTLASS_PRAGMA_UNROLL
-      for (int m = 0; m < kWgBlocks; ++m) load_raw(shared, stage, kWgs * m + wgi, tid, dst[m]);
+      for (int m = 0; m < kWgBlocks; ++m) load_raw(shared, stage, 2 * m + wgi, tid, dst[m]);
     };
     auto convert = [&](int j) {
       CUTLASS_PRAGMA_UNROLL

@@ -75,8 +75,6 @@ struct Wna16Sm90Config {
   int tile_w, tile_tok;  // CTA tile: weight rows (N) x tokens (M); K tile 64
   bool stream_k;         // stream-K tile scheduler (else persistent data-parallel)
   int max_m;             // used for M <= max_m (first match wins)
-  int consumer_wgs;      // consumer warpgroups on a tile: 2 (CUTLASS's cooperative kernel) or 4
-                         // (sm90_wna16_wide_kernel.cuh, one n64 block each at 256 rows)
   const char* name;
 };
 
@@ -89,19 +87,15 @@ struct Wna16Sm90Config {
 // 192 it runs two token tiles (1105 at 208), where 128 x 256 takes over (H200, int4 fp16 /
 // uint4 bf16 / int8 fp16, sm90_rows_m129_255_h200_3666879.json).
 inline constexpr Wna16Sm90Config kWna16Sm90Configs[] = {
-    // tile_w tile_tok stream_k max_m  wgs  name
-    {256, 32, true, 32, 2, "sm90_w256_t32_coop_streamk"},
-    {256, 64, true, 64, 2, "sm90_w256_t64_coop_streamk"},
-    {256, 128, true, 128, 2, "sm90_w256_t128_coop_streamk"},
-    {128, 192, true, 192, 2, "sm90_w128_t192_coop_streamk"},
+    // tile_w tile_tok stream_k max_m  name
+    {256, 32, true, 32, "sm90_w256_t32_coop_streamk"},
+    {256, 64, true, 64, "sm90_w256_t64_coop_streamk"},
+    {256, 128, true, 128, "sm90_w256_t128_coop_streamk"},
+    {128, 192, true, 192, "sm90_w128_t192_coop_streamk"},
     // Stream-K, not persistent: at M <= 1024 the 128-row tiles of a 8192-wide layer leave
     // SMs idle (64 tiles per 256 tokens on 132 SMs; persistent measured 836 us at M = 256
     // on the 70B int8 block, 988e886).
-    {128, 256, true, 1 << 30, 2, "sm90_w128_t256_coop_streamk"},
-    // Experiment rows (max_m 0: only when forced): four consumer warpgroups. (256 x 128
-    // spills 90-214 B a thread at the 96-register launch bound: not built.)
-    {256, 32, true, 0, 4, "sm90_w256_t32_wg4_streamk"},
-    {256, 64, true, 0, 4, "sm90_w256_t64_wg4_streamk"},
+    {128, 256, true, 1 << 30, "sm90_w128_t256_coop_streamk"},
 };
 inline constexpr int kWna16Sm90NumConfigs = int(sizeof(kWna16Sm90Configs) / sizeof(kWna16Sm90Configs[0]));
 

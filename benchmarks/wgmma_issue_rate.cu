@@ -6,8 +6,13 @@
 // (4096 fp16 flop a cycle a SM).
 //
 //   nvcc -std=c++17 -gencode arch=compute_90a,code=sm_90a -O3 --expt-relaxed-constexpr \
-//        -isystem <cutlass>/include -o wgmma_issue_rate benchmarks/wgmma_issue_rate.cu
+//        -Iinclude -isystem <cutlass>/include -o wgmma_issue_rate benchmarks/wgmma_issue_rate.cu
 //   ./wgmma_issue_rate            (prints a table; needs an sm_90 GPU)
+//
+// Second table: the W4A16 consumer's step order (sm90_wna16_mainloop.cuh) on the same
+// instruction, adding its parts one at a time: four A register sets in turn with
+// wgmma.wait_group 3 after each batch; + the int4 -> fp16 conversion of the next set
+// (K64Fragment::convert) after the wait; + the next k-tile's raw bytes by LDS.128 at step 1.
 #include <cstdio>
 #include <vector>
 
@@ -16,6 +21,8 @@
 #include <cute/arch/mma_sm90.hpp>
 #include <cute/atom/mma_atom.hpp>
 #include <cute/tensor.hpp>
+
+#include "qgemm/gemm/k64_fragment.cuh"
 
 using namespace cute;
 using T = cutlass::half_t;
@@ -50,6 +57,8 @@ __global__ void __launch_bounds__(128 * kWgs, 1) wgmma_rate(long long* cycles, i
   Acc acc[kChains];
   for (int c = 0; c < kChains; ++c) clear(acc[c]);
 
+  // Fenced, so ptxas does not serialize the wgmmas on the accumulators cleared above (C7515).
+  for (int c = 0; c < kChains; ++c) warpgroup_fence_operand(acc[c]);
   __syncthreads();
   const long long t0 = clock64();
   for (int i = 0; i < iters; ++i) {
@@ -60,6 +69,7 @@ __global__ void __launch_bounds__(128 * kWgs, 1) wgmma_rate(long long* cycles, i
     warpgroup_wait<kDepth>();
   }
   warpgroup_wait<0>();
+  for (int c = 0; c < kChains; ++c) warpgroup_fence_operand(acc[c]);
   __syncthreads();
   const long long t1 = clock64();
   // Keep the accumulators alive.
@@ -68,6 +78,112 @@ __global__ void __launch_bounds__(128 * kWgs, 1) wgmma_rate(long long* cycles, i
     for (int i = 0; i < size(acc[c]); ++i) s += acc[c](i);
   if (threadIdx.x == 0) cycles[blockIdx.x] = (t1 - t0) + (s == 12345.f);
 #endif
+}
+
+// The mainloop's consumer step order: per k-tile, 4 k16 steps; step j issues set j of each
+// of the warpgroup's kBlocks weight blocks, waits until at most 3 batches are pending, then
+// (kConvert) converts set j + 1 from the raw words, (kLds) after step 1 reads the next
+// k-tile's raw words from shared memory.
+// kAhead: the set converted after step j is j + kAhead (wgmma.wait_group 4 - kAhead).
+template <int N, int kWgs, int kBlocks, bool kConvert, bool kLds, int kAhead = 1>
+__global__ void __launch_bounds__(128 * kWgs, 1) mainloop_rate(long long* cycles, int k_tiles) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using Frag = qgemm::K64Fragment<__half, qgemm::WeightKind::kInt4>;
+  using SmemA = decltype(tile_to_shape(GMMA::Layout_K_SW32_Atom<T>{}, Shape<_64, _64>{}));
+  using SmemB = decltype(tile_to_shape(GMMA::Layout_K_SW128_Atom<T>{}, Shape<Int<N>, _64>{}));
+  __shared__ alignas(1024) T smem_b[N * 64];
+  __shared__ alignas(16) uint8_t smem_raw[2][kBlocks][2048];
+  for (int i = threadIdx.x; i < N * 64; i += blockDim.x) smem_b[i] = T(0.f);
+  for (int i = threadIdx.x; i < 2 * kBlocks * 2048; i += blockDim.x) (&smem_raw[0][0][0])[i] = uint8_t(i * 7);
+  __syncthreads();
+
+  auto mma = make_tiled_mma(WgmmaAtom<N, true>{});
+  const int tid = threadIdx.x % 128;
+  auto thr = mma.get_thread_slice(tid);
+  Tensor sB = make_tensor(make_smem_ptr(smem_b), SmemB{});
+  auto tCrB = thr.make_fragment_B(thr.partition_B(sB));  // (MMA, MMA_N, 4) descriptors
+  using FragA = decltype(thr.partition_fragment_A(make_tensor(make_smem_ptr(smem_b), SmemA{})));  // (8, 1, 4)
+  FragA a[kBlocks];
+  Frag::Raw raw[kBlocks], next[kBlocks];
+  auto acc0 = partition_fragment_C(mma, Shape<_64, Int<N>>{});
+  decltype(acc0) acc[kBlocks];
+  for (int b = 0; b < kBlocks; ++b) {
+    clear(acc[b]);
+    fill(a[b], T(0.f));
+    for (int w = 0; w < 4; ++w) raw[b].w[w] = next[b].w[w] = 0x12345678u * (w + 1);
+    raw[b].s[0] = raw[b].s[1] = 0x3c003c00u;
+  }
+  auto convert = [&](int j) {
+    CUTE_UNROLL
+    for (int b = 0; b < kBlocks; ++b) Frag::convert(raw[b], j, recast<uint32_t>(a[b])(_, 0, j));
+  };
+
+  for (int b = 0; b < kBlocks; ++b) warpgroup_fence_operand(acc[b]);
+  __syncthreads();
+  const long long t0 = clock64();
+  for (int t = 0; t < k_tiles; ++t) {
+    warpgroup_fence_operand(acc[0]);
+    CUTE_UNROLL
+    for (int j = 0; j < 4; ++j) {
+      warpgroup_arrive();
+      CUTE_UNROLL
+      for (int b = 0; b < kBlocks; ++b) cute::gemm(mma, a[b](_, _, j), tCrB(_, _, j), acc[b]);
+      warpgroup_commit_batch();
+      warpgroup_wait<4 - kAhead>();
+      if constexpr (kLds) {
+        if (j == 2 - kAhead) {
+          CUTE_UNROLL
+          for (int b = 0; b < kBlocks; ++b)
+            Frag::set_chunk(next[b], 0, *reinterpret_cast<const uint4*>(&smem_raw[t & 1][b][Frag::chunk_offset(tid, 0)]));
+        }
+        if (j == 4 - kAhead) {
+          CUTE_UNROLL
+          for (int b = 0; b < kBlocks; ++b) raw[b] = next[b];
+        }
+      }
+      if constexpr (kConvert) convert((j + kAhead) % 4);
+    }
+    warpgroup_fence_operand(acc[0]);
+  }
+  warpgroup_wait<0>();
+  __syncthreads();
+  const long long t1 = clock64();
+  float s = 0.f;
+  for (int b = 0; b < kBlocks; ++b)
+    for (int i = 0; i < size(acc[b]); ++i) s += acc[b](i);
+  if (threadIdx.x == 0) cycles[blockIdx.x] = (t1 - t0) + (s == 12345.f);
+#endif
+}
+
+template <int N, int kWgs, int kBlocks, bool kConvert, bool kLds, int kAhead = 1>
+void run_mainloop(int sms) {
+  constexpr int kTiles = 1024;
+  long long* d = nullptr;
+  cudaMalloc(&d, sms * sizeof(long long));
+  auto kernel = mainloop_rate<N, kWgs, kBlocks, kConvert, kLds, kAhead>;
+  kernel<<<sms, 128 * kWgs>>>(d, 16);
+  kernel<<<sms, 128 * kWgs>>>(d, kTiles);
+  std::vector<long long> h(sms);
+  cudaMemcpy(h.data(), d, sms * sizeof(long long), cudaMemcpyDeviceToHost);
+  cudaError_t e = cudaGetLastError();
+  cudaFree(d);
+  if (e != cudaSuccess) {
+    std::printf("mainloop N=%d wgs=%d blocks=%d: %s\n", N, kWgs, kBlocks, cudaGetErrorString(e));
+    return;
+  }
+  double mean = 0;
+  for (long long c : h) mean += double(c) / sms;
+  const double per_wgmma = mean / (double(kTiles) * 4 * kWgs * kBlocks);
+  std::printf("mainloop RS N=%3d  wgs=%d  blocks=%d  convert=%d  lds=%d  ahead=%d  %6.1f cycles a wgmma a SM  (peak %3d: %5.1f %%)\n",
+              N, kWgs, kBlocks, int(kConvert), int(kLds), kAhead, per_wgmma, N / 2, 100.0 * (N / 2) / per_wgmma);
+}
+
+template <int N, int kWgs, int kBlocks>
+void mainloop_sweep(int sms) {
+  run_mainloop<N, kWgs, kBlocks, false, false>(sms);
+  run_mainloop<N, kWgs, kBlocks, true, false>(sms);
+  run_mainloop<N, kWgs, kBlocks, true, true>(sms);
+  run_mainloop<N, kWgs, kBlocks, true, true, 2>(sms);
 }
 
 template <int N, bool kRS, int kWgs, int kChains, int kDepth = 1>
@@ -116,6 +232,11 @@ int main() {
   cudaDeviceProp p;
   cudaGetDeviceProperties(&p, dev);
   std::printf("%s, %d SMs\n", p.name, sms);
+  mainloop_sweep<64, 2, 2>(sms);  // the 256 x 64 tile today (row 1)
+  mainloop_sweep<64, 4, 1>(sms);  // four consumer warpgroups (row 6)
+  mainloop_sweep<64, 2, 1>(sms);  // the 128 x 64 tile
+  mainloop_sweep<32, 2, 2>(sms);  // 256 x 32 (row 0)
+  mainloop_sweep<128, 2, 2>(sms);  // 256 x 128 (row 2)
   sweep<32, true>(sms);
   sweep<32, false>(sms);
   sweep<64, true>(sms);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # On the GPU machine (../shared/DEVICE.md): build, then run the named steps, logs to $OUT.
 #   bash benchmarks/gpu_checks.sh build tests:<pytest files> memcheck:<sweeps> racecheck:<sweeps> bench:<methods>
+#                                 wgmma_rate ncu_sm90:<row>,<M>[,N,K,scheme]
 # e.g. bash benchmarks/gpu_checks.sh build tests:test_scaled_mm_gpu.py memcheck:scaled_mm bench:w8a8
+# wgmma_rate needs no build (it compiles benchmarks/wgmma_issue_rate.cu against the CUTLASS wheel).
 set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +26,16 @@ for step in "$@"; do
     bench)
       (cd /tmp && QGEMM_COMMIT=$COMMIT python3 -m qgemm.bench --models llama3-70b --methods ${args//,/ } \
         --out "$OUT/bench_$COMMIT.json" 2>&1 | tail -14) ;;
+    wgmma_rate)
+      python3 -m pip install -q --no-index --no-deps --upgrade --target /tmp/cutlass "$ROOT"/.whl/nvidia_cutlass*.whl
+      nvcc -std=c++17 -gencode arch=compute_90a,code=sm_90a -O3 --expt-relaxed-constexpr -I"$ROOT/include" \
+        -isystem /tmp/cutlass/cutlass_library/source/include -o /tmp/wgmma_issue_rate \
+        "$ROOT/benchmarks/wgmma_issue_rate.cu" && /tmp/wgmma_issue_rate | tee "$OUT/wgmma_issue_rate_$COMMIT.txt" ;;
+    ncu_sm90)
+      ncu --clock-control none -k regex:device_kernel --launch-skip 2 --launch-count 1 --section SpeedOfLight \
+        --section SchedulerStats --section WarpStateStats --section SourceCounters --section MemoryWorkloadAnalysis \
+        python3 "$ROOT/benchmarks/ncu_sm90_kernel.py" ${args//,/ } > "$OUT/ncu_sm90_${args//,/_}_$COMMIT.txt" 2>&1
+      grep -E "Duration|Issued Warp|Warp Cycles Per Issued|Throughput" "$OUT/ncu_sm90_${args//,/_}_$COMMIT.txt" | head -12 ;;
     *) echo "unknown step $name"; exit 2 ;;
   esac
   echo "[$name: $(( $(date +%s) - start )) s]"

@@ -22,10 +22,15 @@
 #include <cute/atom/mma_atom.hpp>
 #include <cute/tensor.hpp>
 
+#include <cutlass/arch/barrier.h>
+
 #include "qgemm/gemm/k64_fragment.cuh"
 
 using namespace cute;
 using T = cutlass::half_t;
+
+// Dynamic shared memory (unused) that leaves no room for a second CTA on an SM (228 KiB).
+constexpr int kOneCtaPerSm = 120 * 1024;
 
 template <int N, bool kRS>
 using WgmmaAtom =
@@ -81,27 +86,41 @@ __global__ void __launch_bounds__(128 * kWgs, 1) wgmma_rate(long long* cycles, i
 }
 
 // The mainloop's consumer step order: per k-tile, 4 k16 steps; step j issues set j of each
-// of the warpgroup's kBlocks weight blocks, waits until at most 3 batches are pending, then
-// (kConvert) converts set j + 1 from the raw words, (kLds) after step 1 reads the next
-// k-tile's raw words from shared memory.
-// kAhead: the set converted after step j is j + kAhead (wgmma.wait_group 4 - kAhead).
+// of the warpgroup's kBlocks weight blocks, waits until at most 4 - kAhead batches are
+// pending, then (kConvert) converts set j + kAhead from the raw words, (kLds) after step
+// 2 - kAhead reads the next k-tile's raw words and group scales from shared memory (and, as
+// the real consumer's pipeline does, polls a full barrier at step 0 and arrives on an empty
+// barrier at step 3). Raw words and scales differ per thread, block and k-tile (from shared
+// memory, or xor-ed with the k-tile index), so ptxas can neither merge the blocks'
+// conversions nor hoist them out of the loop. B alternates between kBStages stages.
 template <int N, int kWgs, int kBlocks, bool kConvert, bool kLds, int kAhead = 1>
 __global__ void __launch_bounds__(128 * kWgs, 1) mainloop_rate(long long* cycles, int k_tiles) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using Frag = qgemm::K64Fragment<__half, qgemm::WeightKind::kInt4>;
+  constexpr int kBStages = N <= 64 ? 2 : 1;  // static shared memory stays under 48 KiB
   using SmemA = decltype(tile_to_shape(GMMA::Layout_K_SW32_Atom<T>{}, Shape<_64, _64>{}));
-  using SmemB = decltype(tile_to_shape(GMMA::Layout_K_SW128_Atom<T>{}, Shape<Int<N>, _64>{}));
-  __shared__ alignas(1024) T smem_b[N * 64];
+  using SmemB = decltype(tile_to_shape(GMMA::Layout_K_SW128_Atom<T>{}, Shape<Int<N>, _64, Int<kBStages>>{}));
+  __shared__ alignas(1024) T smem_b[N * 64 * kBStages];
   __shared__ alignas(16) uint8_t smem_raw[2][kBlocks][2048];
-  for (int i = threadIdx.x; i < N * 64; i += blockDim.x) smem_b[i] = T(0.f);
+  __shared__ alignas(16) uint16_t smem_s[2][kBlocks][64];
+  __shared__ alignas(8) uint64_t bars[2];  // [0]: a full barrier whose phase 0 completed; [1]: never completes
+  for (int i = threadIdx.x; i < N * 64 * kBStages; i += blockDim.x) smem_b[i] = T(0.f);
   for (int i = threadIdx.x; i < 2 * kBlocks * 2048; i += blockDim.x) (&smem_raw[0][0][0])[i] = uint8_t(i * 7);
+  for (int i = threadIdx.x; i < 2 * kBlocks * 64; i += blockDim.x) (&smem_s[0][0][0])[i] = 0x3c00 + (i & 7);
+  if (threadIdx.x == 0) {
+    cutlass::arch::ClusterBarrier::init(&bars[0], 1);
+    cutlass::arch::ClusterBarrier::init(&bars[1], (1 << 20) - 1);
+  }
+  cutlass::arch::fence_barrier_init();
+  __syncthreads();
+  if (threadIdx.x == 0) cutlass::arch::ClusterBarrier::arrive(&bars[0]);
   __syncthreads();
 
   auto mma = make_tiled_mma(WgmmaAtom<N, true>{});
   const int tid = threadIdx.x % 128;
   auto thr = mma.get_thread_slice(tid);
   Tensor sB = make_tensor(make_smem_ptr(smem_b), SmemB{});
-  auto tCrB = thr.make_fragment_B(thr.partition_B(sB));  // (MMA, MMA_N, 4) descriptors
+  auto tCrB = thr.make_fragment_B(thr.partition_B(sB));  // (MMA, MMA_N, 4, kBStages) descriptors
   using FragA = decltype(thr.partition_fragment_A(make_tensor(make_smem_ptr(smem_b), SmemA{})));  // (8, 1, 4)
   FragA a[kBlocks];
   Frag::Raw raw[kBlocks], next[kBlocks];
@@ -110,8 +129,8 @@ __global__ void __launch_bounds__(128 * kWgs, 1) mainloop_rate(long long* cycles
   for (int b = 0; b < kBlocks; ++b) {
     clear(acc[b]);
     fill(a[b], T(0.f));
-    for (int w = 0; w < 4; ++w) raw[b].w[w] = next[b].w[w] = 0x12345678u * (w + 1);
-    raw[b].s[0] = raw[b].s[1] = 0x3c003c00u;
+    for (int w = 0; w < 4; ++w) raw[b].w[w] = next[b].w[w] = (threadIdx.x * 0x9E3779B9u) ^ (b * 0x85EBCA6Bu) ^ w;
+    raw[b].s[0] = raw[b].s[1] = next[b].s[0] = next[b].s[1] = 0x3c003c00u + (threadIdx.x & 7);
   }
   auto convert = [&](int j) {
     CUTE_UNROLL
@@ -122,20 +141,32 @@ __global__ void __launch_bounds__(128 * kWgs, 1) mainloop_rate(long long* cycles
   __syncthreads();
   const long long t0 = clock64();
   for (int t = 0; t < k_tiles; ++t) {
+    if constexpr (!kLds) {  // new raw words every k-tile (one LOP3 a word: 1/8 of the conversion's)
+      CUTE_UNROLL
+      for (int b = 0; b < kBlocks; ++b) {
+        CUTE_UNROLL
+        for (int w = 0; w < 4; ++w) raw[b].w[w] ^= uint32_t(t);
+      }
+    }
+    const int stage = t % kBStages;
     warpgroup_fence_operand(acc[0]);
     CUTE_UNROLL
     for (int j = 0; j < 4; ++j) {
       warpgroup_arrive();
       CUTE_UNROLL
-      for (int b = 0; b < kBlocks; ++b) cute::gemm(mma, a[b](_, _, j), tCrB(_, _, j), acc[b]);
+      for (int b = 0; b < kBlocks; ++b) cute::gemm(mma, a[b](_, _, j), tCrB(_, _, j, stage), acc[b]);
       warpgroup_commit_batch();
       warpgroup_wait<4 - kAhead>();
       if constexpr (kLds) {
+        if (j == 0) cutlass::arch::ClusterBarrier::wait(&bars[0], 0);  // the next stage is full
         if (j == 2 - kAhead) {
           CUTE_UNROLL
-          for (int b = 0; b < kBlocks; ++b)
+          for (int b = 0; b < kBlocks; ++b) {
             Frag::set_chunk(next[b], 0, *reinterpret_cast<const uint4*>(&smem_raw[t & 1][b][Frag::chunk_offset(tid, 0)]));
+            Frag::set_group(next[b], smem_s[t & 1][b], smem_s[t & 1][b], tid);
+          }
         }
+        if (j == 3 && tid == 0) cutlass::arch::ClusterBarrier::arrive(&bars[1]);  // release the stage
         if (j == 4 - kAhead) {
           CUTE_UNROLL
           for (int b = 0; b < kBlocks; ++b) raw[b] = next[b];
@@ -161,8 +192,9 @@ void run_mainloop(int sms) {
   long long* d = nullptr;
   cudaMalloc(&d, sms * sizeof(long long));
   auto kernel = mainloop_rate<N, kWgs, kBlocks, kConvert, kLds, kAhead>;
-  kernel<<<sms, 128 * kWgs>>>(d, 16);
-  kernel<<<sms, 128 * kWgs>>>(d, kTiles);
+  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kOneCtaPerSm);
+  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, 16);
+  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, kTiles);
   std::vector<long long> h(sms);
   cudaMemcpy(h.data(), d, sms * sizeof(long long), cudaMemcpyDeviceToHost);
   cudaError_t e = cudaGetLastError();
@@ -192,8 +224,9 @@ void run(int sms) {
   long long* d = nullptr;
   cudaMalloc(&d, sms * sizeof(long long));
   auto kernel = wgmma_rate<N, kRS, kWgs, kChains, kDepth>;
-  kernel<<<sms, 128 * kWgs>>>(d, 64);  // warm-up
-  kernel<<<sms, 128 * kWgs>>>(d, kIters);
+  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kOneCtaPerSm);
+  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, 64);  // warm-up
+  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, kIters);
   std::vector<long long> h(sms);
   cudaMemcpy(h.data(), d, sms * sizeof(long long), cudaMemcpyDeviceToHost);
   cudaError_t e = cudaGetLastError();
@@ -232,11 +265,11 @@ int main() {
   cudaDeviceProp p;
   cudaGetDeviceProperties(&p, dev);
   std::printf("%s, %d SMs\n", p.name, sms);
-  mainloop_sweep<64, 2, 2>(sms);  // the 256 x 64 tile today (row 1)
-  mainloop_sweep<64, 4, 1>(sms);  // four consumer warpgroups (row 6)
-  mainloop_sweep<64, 2, 1>(sms);  // the 128 x 64 tile
-  mainloop_sweep<32, 2, 2>(sms);  // 256 x 32 (row 0)
+  mainloop_sweep<64, 2, 2>(sms);   // 256 x 64 (row 1)
+  mainloop_sweep<64, 4, 1>(sms);   // 256 x 64 on four consumer warpgroups (6ab3110, reverted)
+  mainloop_sweep<32, 2, 2>(sms);   // 256 x 32 (row 0)
   mainloop_sweep<128, 2, 2>(sms);  // 256 x 128 (row 2)
+  mainloop_sweep<256, 2, 1>(sms);  // 128 x 256 (row 4)
   sweep<32, true>(sms);
   sweep<32, false>(sms);
   sweep<64, true>(sms);

@@ -8,12 +8,16 @@ set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 COMMIT=${QGEMM_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+# The CUTLASS headers of the wheel carried in .whl/ (the build and wgmma_rate compile against them).
+cutlass_headers() {
+  python3 -m pip install -q --no-index --no-deps --upgrade --target /tmp/cutlass "$ROOT"/.whl/nvidia_cutlass*.whl
+}
 for step in "$@"; do
   name=${step%%:*}; args=${step#*:}; [ "$args" = "$step" ] && args=""
   start=$(date +%s)
   case $name in
     build)
-      python3 -m pip install -q --no-index --no-deps --upgrade --target /tmp/cutlass "$ROOT"/.whl/nvidia_cutlass*.whl
+      cutlass_headers
       export PYTHONPATH=/tmp/cutlass
       QGEMM_CUDA_ARCHS=${QGEMM_CUDA_ARCHS:-90a} python3 -m pip install -q --no-build-isolation --no-deps \
         -C build-dir=/tmp/qgemm-build "$ROOT" > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; } ;;
@@ -27,7 +31,7 @@ for step in "$@"; do
       (cd /tmp && QGEMM_COMMIT=$COMMIT python3 -m qgemm.bench --models llama3-70b --methods ${args//,/ } \
         --out "$OUT/bench_$COMMIT.json" 2>&1 | tail -14) ;;
     wgmma_rate)
-      python3 -m pip install -q --no-index --no-deps --upgrade --target /tmp/cutlass "$ROOT"/.whl/nvidia_cutlass*.whl
+      cutlass_headers
       nvcc -std=c++17 -gencode arch=compute_90a,code=sm_90a -O3 --expt-relaxed-constexpr -I"$ROOT/include" \
         -isystem /tmp/cutlass/cutlass_library/source/include -o /tmp/wgmma_issue_rate \
         "$ROOT/benchmarks/wgmma_issue_rate.cu" && /tmp/wgmma_issue_rate | tee "$OUT/wgmma_issue_rate_$COMMIT.txt" ;;

@@ -186,28 +186,36 @@ __global__ void __launch_bounds__(128 * kWgs, 1) mainloop_rate(long long* cycles
 #endif
 }
 
-template <int N, int kWgs, int kBlocks, bool kConvert, bool kLds, int kAhead = 1>
-void run_mainloop(int sms) {
-  constexpr int kTiles = 1024;
+// Launches kernel(cycles, iters) on every SM (one CTA each, a warm-up first) and returns the
+// mean of the CTAs' clock64 spans divided by `wgmmas` (wgmmas a CTA), or a negative value
+// after printing the CUDA error.
+template <class Kernel>
+double cycles_per_wgmma(Kernel kernel, int threads, int iters, double wgmmas, int sms) {
   long long* d = nullptr;
   cudaMalloc(&d, sms * sizeof(long long));
-  auto kernel = mainloop_rate<N, kWgs, kBlocks, kConvert, kLds, kAhead>;
   cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kOneCtaPerSm);
-  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, 16);
-  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, kTiles);
+  kernel<<<sms, threads, kOneCtaPerSm>>>(d, 16);
+  kernel<<<sms, threads, kOneCtaPerSm>>>(d, iters);
   std::vector<long long> h(sms);
   cudaMemcpy(h.data(), d, sms * sizeof(long long), cudaMemcpyDeviceToHost);
-  cudaError_t e = cudaGetLastError();
+  const cudaError_t e = cudaGetLastError();
   cudaFree(d);
   if (e != cudaSuccess) {
-    std::printf("mainloop N=%d wgs=%d blocks=%d: %s\n", N, kWgs, kBlocks, cudaGetErrorString(e));
-    return;
+    std::printf("  %s\n", cudaGetErrorString(e));
+    return -1;
   }
   double mean = 0;
   for (long long c : h) mean += double(c) / sms;
-  const double per_wgmma = mean / (double(kTiles) * 4 * kWgs * kBlocks);
+  return mean / wgmmas;
+}
+
+template <int N, int kWgs, int kBlocks, bool kConvert, bool kLds, int kAhead = 1>
+void run_mainloop(int sms) {
+  constexpr int kTiles = 1024;
+  const double c = cycles_per_wgmma(mainloop_rate<N, kWgs, kBlocks, kConvert, kLds, kAhead>, 128 * kWgs, kTiles,
+                                    double(kTiles) * 4 * kWgs * kBlocks, sms);
   std::printf("mainloop RS N=%3d  wgs=%d  blocks=%d  convert=%d  lds=%d  ahead=%d  %6.1f cycles a wgmma a SM  (peak %3d: %5.1f %%)\n",
-              N, kWgs, kBlocks, int(kConvert), int(kLds), kAhead, per_wgmma, N / 2, 100.0 * (N / 2) / per_wgmma);
+              N, kWgs, kBlocks, int(kConvert), int(kLds), kAhead, c, N / 2, 100.0 * (N / 2) / c);
 }
 
 template <int N, int kWgs, int kBlocks>
@@ -221,25 +229,10 @@ void mainloop_sweep(int sms) {
 template <int N, bool kRS, int kWgs, int kChains, int kDepth = 1>
 void run(int sms) {
   constexpr int kIters = 4096;
-  long long* d = nullptr;
-  cudaMalloc(&d, sms * sizeof(long long));
-  auto kernel = wgmma_rate<N, kRS, kWgs, kChains, kDepth>;
-  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kOneCtaPerSm);
-  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, 64);  // warm-up
-  kernel<<<sms, 128 * kWgs, kOneCtaPerSm>>>(d, kIters);
-  std::vector<long long> h(sms);
-  cudaMemcpy(h.data(), d, sms * sizeof(long long), cudaMemcpyDeviceToHost);
-  cudaError_t e = cudaGetLastError();
-  cudaFree(d);
-  if (e != cudaSuccess) {
-    std::printf("%s N=%3d wgs=%d chains=%d: %s\n", kRS ? "RS" : "SS", N, kWgs, kChains, cudaGetErrorString(e));
-    return;
-  }
-  double mean = 0;
-  for (long long c : h) mean += double(c) / sms;
-  const double per_wgmma = mean / (double(kIters) * kWgs * kChains);
+  const double c = cycles_per_wgmma(wgmma_rate<N, kRS, kWgs, kChains, kDepth>, 128 * kWgs, kIters,
+                                    double(kIters) * kWgs * kChains, sms);
   std::printf("%s  N=%3d  wgs=%d  chains=%d  depth=%d  %6.1f cycles a wgmma a SM  (peak %3d: %5.1f %%)\n",
-              kRS ? "RS" : "SS", N, kWgs, kChains, kDepth, per_wgmma, N / 2, 100.0 * (N / 2) / per_wgmma);
+              kRS ? "RS" : "SS", N, kWgs, kChains, kDepth, c, N / 2, 100.0 * (N / 2) / c);
 }
 
 template <int N, bool kRS>

@@ -72,14 +72,20 @@ int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, cons
                            uintptr_t stream);
 
 // sm90a W4A16 GEMM on int4_k64 weights (include/qgemm/gemm/sm90_wna16_launch.cuh).
-// config: a row of kWna16Sm90Configs or -1 (chosen by M). Returns kUnsupported (2) where
-// the build has no 90a kernels or the device is not sm_90.
-size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config);
+// config: a row of kWna16Sm90Configs or -1 (chosen by M). decomposition: -1 for the
+// dispatch's schedule, else a Sm90Decomposition with splits (split-K) and deterministic
+// (0: the arrival-order reduction, measurement only). Returns kUnsupported (2) where the
+// build has no 90a kernels or the device is not sm_90.
+size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config, int decomposition, int splits,
+                                  int deterministic);
 std::string wna16_sm90_configs_string();
+// The dispatch's decomposition (Sm90Decomposition) for these sizes and row; -1 without 90a.
+int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config);
 int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
-                         size_t workspace_bytes, int num_sms, int config, uintptr_t stream);
+                         size_t workspace_bytes, int num_sms, int config, int decomposition, int splits,
+                         int deterministic, uintptr_t stream);
 
 // ---------------------------------------------------------------- W8A8 GEMM
 

@@ -77,9 +77,18 @@ def wna16_sm90_sweep() -> int:
                 for scheme, zp, group in cases:
                     bad += _k64_linear_checks(f"sm90 cfg{config}", dtype, scheme, zp, group, 320, 512,
                                               (1, 65, 300))
+        # Each forced scheduler decomposition, with peers sharing tiles (64 k-tiles a tile).
+        for config in (1, 4):
+            ops.SM90_CONFIG = config
+            for schedule in [("data_parallel", 1, True), ("split_k", 3, True), ("stream_k", 1, True),
+                             ("stream_k", 1, False)]:
+                ops.SM90_SCHEDULE = schedule
+                bad += _k64_linear_checks(f"sm90 cfg{config} {schedule}", torch.float16, "int4", "int", 128, 320,
+                                          4096, (65, 300))
     finally:
         ops.FORCE_PATH = None
         ops.SM90_CONFIG = None
+        ops.SM90_SCHEDULE = None
     return bad
 
 

@@ -22,6 +22,7 @@ SCHEMES = [("int4", "int"), ("uint4", "int"), ("uint4", "float"), ("int8", "int"
 M_VALUES = [1, 17, 63, 64, 65, 255, 256, 1023, 4097]
 NUM_CONFIGS = 5  # rows of kWna16Sm90Configs (include/qgemm/gemm/wna16_dispatch.hpp)
 _DTYPE_CODE = {torch.float16: 0, torch.bfloat16: 1}
+DISPATCH_SCHEDULE = (-1, 1, 1)  # the binding's (decomposition, splits, deterministic): the dispatch's
 
 
 def _k64(scheme: str) -> str:
@@ -142,10 +143,11 @@ def test_ldx_ldo_through_the_binding(dtype):
     for config in range(NUM_CONFIGS):
         obuf.fill_(float("nan"))
         obuf[:, n:] = 7.0
-        ws = torch.empty(ext.wna16_sm90_workspace_bytes(m, n, k, sms, config), dtype=torch.uint8, device="cuda")
+        ws = torch.empty(ext.wna16_sm90_workspace_bytes(m, n, k, sms, config, *DISPATCH_SCHEDULE), dtype=torch.uint8,
+                         device="cuda")
         st_ = ext.wna16_sm90_gemm(_DTYPE_CODE[dtype], 1, x.data_ptr(), ldx, pw.packed.data_ptr(),
                                   pw.scales.data_ptr(), pw.zeros.data_ptr(), 0, obuf.data_ptr(), ldo, m, n, k, g,
-                                  ws.data_ptr(), ws.numel(), sms, config, _ext.current_stream())
+                                  ws.data_ptr(), ws.numel(), sms, config, *DISPATCH_SCHEDULE, _ext.current_stream())
         assert st_ == 0
         assert _rel_err(obuf[:, :n], _reference(x, qw)) < REL_BOUND[dtype]
         assert torch.all(obuf[:, n:] == 7.0), "wrote past N into the row padding"
@@ -153,7 +155,8 @@ def test_ldx_ldo_through_the_binding(dtype):
         if ws.numel():
             st_ = ext.wna16_sm90_gemm(_DTYPE_CODE[dtype], 1, x.data_ptr(), ldx, pw.packed.data_ptr(),
                                       pw.scales.data_ptr(), pw.zeros.data_ptr(), 0, obuf.data_ptr(), ldo, m, n, k,
-                                      g, ws.data_ptr(), ws.numel() - 1, sms, config, _ext.current_stream())
+                                      g, ws.data_ptr(), ws.numel() - 1, sms, config, *DISPATCH_SCHEDULE,
+                                      _ext.current_stream())
             assert st_ == 3
 
 
@@ -171,8 +174,40 @@ def test_group_32_is_refused_with_unsupported(scheme, kind):
     x = torch.randn(4, k, device="cuda").half()
     out = torch.empty(4, n, device="cuda").half()
     st_ = ext.wna16_sm90_gemm(0, kind, x.data_ptr(), k, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
-                              out.data_ptr(), n, 4, n, k, 32, 0, 0, 132, 0, _ext.current_stream())
+                              out.data_ptr(), n, 4, n, k, 32, 0, 0, 132, 0, *DISPATCH_SCHEDULE, _ext.current_stream())
     assert st_ == 2
+
+
+@requires_sm90
+@pytest.mark.parametrize("schedule", [("heuristic", 1, True), ("data_parallel", 1, True), ("split_k", 3, True),
+                                      ("stream_k", 1, True), ("stream_k", 1, False)])
+@pytest.mark.parametrize("config", [1, 4])
+def test_forced_schedules(monkeypatch, schedule, config):
+    # Every decomposition of the stream-K rows on shapes with more tiles than fit one wave
+    # and with fewer (peers share tiles); the deterministic reductions repeat bit for bit.
+    dtype = torch.float16
+    monkeypatch.setattr(ops, "SM90_CONFIG", config)
+    monkeypatch.setattr(ops, "SM90_SCHEDULE", schedule)
+    for n, k, m in [(256 * 160, 1024, 64), (512, 8192, 300)]:
+        qw = _weight(n, k, "int4", "int", 128, dtype)
+        pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+        x = torch.randn(m, k, device="cuda").to(dtype)
+        out = qgemm.linear(x, pw)
+        err = _rel_err(out, _reference(x, qw))
+        assert err < REL_BOUND[dtype], f"{schedule} row {config} {n}x{k} M={m}: rel err {err:.2e}"
+        if schedule[2]:
+            assert torch.equal(qgemm.linear(x, pw), out), f"{schedule}: not deterministic"
+
+
+@requires_sm90
+def test_bad_schedule_is_refused(monkeypatch):
+    qw = _weight(128, 256, "int4", "int", 128, torch.float16)
+    pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
+    x = torch.randn(4, 256, device="cuda").half()
+    for bad in [("streamk", 1, True), ("split_k", 0, True), "stream_k"]:
+        monkeypatch.setattr(ops, "SM90_SCHEDULE", bad)
+        with pytest.raises(ValueError, match="SM90_SCHEDULE"):
+            qgemm.linear(x, pw)
 
 
 @requires_sm90

@@ -56,3 +56,24 @@ def test_gpu_tests_cover_every_sm90_row():
         pytest.skip("build without 90a kernels")
     from test_wna16_sm90_gpu import NUM_CONFIGS
     assert ops.sm90_table_rows() == NUM_CONFIGS
+
+
+def test_sm90_schedule_splits_only_a_single_underfilled_wave():
+    # Host-side dispatch (wna16_sm90_choose_schedule): stream-K (3) where every tile fits one
+    # wave filling half to 70 % of the SMs, else CUTLASS's heuristic (0).
+    from qgemm import _ext, ops
+    if "90a" not in _ext.compiled_archs():
+        pytest.skip("build without 90a kernels")
+    ext = _ext.extension()
+    heuristic, stream_k = 0, ops.SM90_DECOMPOSITIONS.index("stream_k")
+    # 70B qkv at 256 tokens: 80 tiles of 128 x 256 on 132 SMs.
+    assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, -1) == stream_k
+    # Fewer than half a wave (CUTLASS splits those itself), a nearly full wave, several waves.
+    assert ext.wna16_sm90_schedule(256, 8192, 8192, 132, -1) == heuristic   # 64 tiles
+    assert ext.wna16_sm90_schedule(512, 8192, 8192, 132, -1) == heuristic   # 128 tiles
+    assert ext.wna16_sm90_schedule(64, 57344, 8192, 132, -1) == heuristic   # 224 tiles
+    assert ext.wna16_sm90_schedule(1024, 8192, 28672, 132, -1) == heuristic  # 256 tiles
+    # Too few k-tiles to split; and a forced row is planned by its own tile.
+    assert ext.wna16_sm90_schedule(256, 10240, 512, 132, -1) == heuristic
+    assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, 1) == heuristic  # 256 x 64: 160 tiles
+    assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, 99) == -1

@@ -147,7 +147,17 @@ def _decode_ab_methods():
     return [_ours(s, g, dt, path, k64=True, max_m=16) for path in ("fused", "decode") for s, g, dt in weights]
 
 
-def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 30):
+def _schedule_methods():
+    """The default weights with the sm90 kernel's schedule forced (ops.SM90_SCHEDULE): each
+    CUTLASS decomposition (split-K by 2, 4, 8), and stream-K with the arrival-order reduction,
+    beside the dispatch's schedule (the default methods)."""
+    weights = (("int4", 128, torch.float16), ("int8", -1, torch.float16))
+    schedules = [("heuristic", 1, True), ("data_parallel", 1, True), ("stream_k", 1, True),
+                 ("split_k", 2, True), ("split_k", 4, True), ("split_k", 8, True), ("stream_k", 1, False)]
+    return [_ours(s, g, dt, "sm90", schedule=sch) for sch in schedules for s, g, dt in weights]
+
+
+def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 30, schedule=None):
     import qgemm
     from qgemm import ops
     from qgemm.packed import fragment_format, k64_format
@@ -160,12 +170,15 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 
     # 16-bit scale (and zero for uint4) per group; per-channel adds next to nothing
     extra = 0.0 if group <= 0 else 2 / group * (2 if scheme == "uint4" else 1)
     def call(x, w):
-        ops.FORCE_PATH, ops.SM90_CONFIG = path, sm90_row
+        ops.FORCE_PATH, ops.SM90_CONFIG, ops.SM90_SCHEDULE = path, sm90_row, schedule
         try:
             return qgemm.linear(x, w)
         finally:
-            ops.FORCE_PATH = ops.SM90_CONFIG = None
+            ops.FORCE_PATH = ops.SM90_CONFIG = ops.SM90_SCHEDULE = None
     suffix = (f"_{path}" if path else "") + ("_k64" if k64 else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
+    if schedule is not None:
+        name, splits, deterministic = schedule
+        suffix += f"_{name}" + (f"{splits}" if name == "split_k" else "") + ("" if deterministic else "_nondet")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
                    dtype, bits / 8 + extra, build, call, max_m=max_m)
 
@@ -286,10 +299,11 @@ def _short(dtype):
 
 
 def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False, pdl_ab=False,
-        decode_ab=False):
+        decode_ab=False, schedules=False):
     torch.manual_seed(0)
     results = []
     methods = (_methods() + (_decode_ab_methods() if decode_ab else []) + (_path_methods() if paths else [])
+               + (_schedule_methods() if schedules else [])
                + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else [])
                + (_w8a8_methods(general=True) if w8a8 and decode_ab else []))
     methods = [m for m in methods if not methods_filter or any(_name_matches(m.name, f) for f in methods_filter)]
@@ -449,6 +463,9 @@ def main(argv=None) -> int:
                         help="also time, at M <= 16, the default weights on each decode-size kernel forced "
                              "(k64 format: the sm80 kernel, the k64 decode kernel) and W8A8 on the device's general "
                              "family (the path before the W8A8 decode kernel)")
+    parser.add_argument("--schedules", action="store_true",
+                        help="also time the sm90 kernel with each tile-scheduler decomposition forced "
+                             "(int4 g128 and int8 per-channel, fp16)")
     parser.add_argument("--pdl-ab", action="store_true",
                         help="also time each qgemm method with programmatic dependent launch off")
     args = parser.parse_args(argv)
@@ -465,7 +482,7 @@ def main(argv=None) -> int:
         return 0
     repack = repack_7b() if args.repack else None
     results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows,
-                  pdl_ab=args.pdl_ab, decode_ab=args.decode_ab)
+                  pdl_ab=args.pdl_ab, decode_ab=args.decode_ab, schedules=args.schedules)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack,
                   dependent_launch=qgemm.dependent_launch_active())

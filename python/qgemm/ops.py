@@ -74,6 +74,28 @@ SM80_SPLITS: Optional[int] = None
 # Row of the sm90 kernel's table (include/qgemm/gemm/wna16_dispatch.hpp,
 # kWna16Sm90Configs) to force, or None (chosen by M).
 SM90_CONFIG: Optional[int] = None
+# How the sm90 kernel's stream-K rows spread tiles over the SMs, to force (benchmarks), or
+# None (the dispatch's, wna16_sm90_choose_schedule): (decomposition, splits, deterministic)
+# with decomposition one of SM90_DECOMPOSITIONS (CUTLASS's DecompositionMode), splits the
+# split-K factor, deterministic False for the arrival-order reduction (results vary run to
+# run: measurement only).
+SM90_SCHEDULE: Optional[tuple] = None
+SM90_DECOMPOSITIONS = ("heuristic", "data_parallel", "split_k", "stream_k")
+
+
+def _sm90_schedule() -> tuple:
+    """SM90_SCHEDULE as the extension's three ints ((-1, 1, 1): the dispatch's)."""
+    if SM90_SCHEDULE is None:
+        return (-1, 1, 1)
+    try:
+        name, splits, deterministic = SM90_SCHEDULE
+        ok = name in SM90_DECOMPOSITIONS and int(splits) >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"qgemm.ops.SM90_SCHEDULE = {SM90_SCHEDULE!r}: must be None or (decomposition, splits, "
+                         f"deterministic) with decomposition one of {SM90_DECOMPOSITIONS} and splits >= 1")
+    return (SM90_DECOMPOSITIONS.index(name), int(splits), int(bool(deterministic)))
 
 
 def sm90_table_rows() -> int:
@@ -154,30 +176,33 @@ def _(x, w, scales, zeros, bias, kind, group_size, splits):
 @torch.library.custom_op("qgemm::wna16_sm90_gemm", mutates_args=(), device_types="cuda")
 def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
                     zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
-                    kind: int, group_size: int, config: int) -> torch.Tensor:
+                    kind: int, group_size: int, config: int, decomposition: int = -1, splits: int = 1,
+                    deterministic: int = 1) -> torch.Tensor:
     """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): sm90a wgmma kernel, w in int4_k64
     (int4 / uint4 kinds) or int8_k64 (int8).
-    config: a row of kWna16Sm90Configs, or -1 (chosen by M)."""
+    config: a row of kWna16Sm90Configs, or -1 (chosen by M). decomposition, splits,
+    deterministic: a schedule to force (see SM90_SCHEDULE), or decomposition -1 (the dispatch's)."""
     ext = _ext.extension()
     m, k = x.shape
     n = _n_of(w)
     out = _new((m, n), x.dtype, x.device)
     sms = _ext.num_sms(x.device)
-    ws = _new((ext.wna16_sm90_workspace_bytes(m, n, k, sms, config),), torch.uint8, x.device)
+    schedule = (decomposition, splits, deterministic)
+    ws = _new((ext.wna16_sm90_workspace_bytes(m, n, k, sms, config, *schedule),), torch.uint8, x.device)
     if bias is not None and bias.data_ptr() % 16:
         bias = bias.clone()  # the TMA epilogue reads the bias in 16-byte vectors
     with _ext.launch_on(x):
         status = ext.wna16_sm90_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
                                      scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
                                      out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
-                                     config, _ext.current_stream())
+                                     config, *schedule, _ext.current_stream())
     _ext.check_status("linear", status, "sm90 weight-only kernel", M=m, N=n, K=k, group_size=group_size,
-                      kind=kind, dtype=x.dtype, ldx=x.stride(0), config=config)
+                      kind=kind, dtype=x.dtype, ldx=x.stride(0), config=config, schedule=schedule)
     return out
 
 
 @wna16_sm90_gemm.register_fake
-def _(x, w, scales, zeros, bias, kind, group_size, config):
+def _(x, w, scales, zeros, bias, kind, group_size, config, decomposition=-1, splits=1, deterministic=1):
     return x.new_empty((x.shape[0], _n_of(w)))
 
 
@@ -327,7 +352,7 @@ def linear(x: torch.Tensor, w: Union[PackedWeight, QuantizedWeight],
     path = _choose_path(fn, w, x2.shape[0])
     if path == "sm90":
         config = -1 if SM90_CONFIG is None else SM90_CONFIG
-        y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config)
+        y = wna16_sm90_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, config, *_sm90_schedule())
     elif path == "decode":
         y = wna16_decode_gemm(x2, w.packed, w.scales, w.zeros, bias, w.kind, w.group_size, DECODE_SPLITS or 0)
     elif path == "dense":

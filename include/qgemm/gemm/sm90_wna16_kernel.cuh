@@ -36,6 +36,7 @@ struct Wna16Sm90Args {
   int64_t ldo;
   int M, N, K, group_size;
   int num_sms;
+  Wna16Sm90Schedule schedule;  // stream-K rows only
 };
 
 template <class T, WeightKind kKind, int kCfg>
@@ -78,6 +79,18 @@ struct Sm90Wna16 {
     hw.device_id = device;
     hw.sm_count = a.num_sms;
     typename Gemm::Arguments args{cutlass::gemm::GemmUniversalMode::kGemm, {a.N, a.M, a.K, 1}, ml, epi, hw};
+    if constexpr (kC.stream_k) {
+      using Mode = cutlass::gemm::kernel::detail::DecompositionMode;
+      using Reduction = cutlass::gemm::kernel::detail::ReductionMode;
+      static_assert(int(Mode::Heuristic) == int(Sm90Decomposition::kHeuristic) &&
+                        int(Mode::DataParallel) == int(Sm90Decomposition::kDataParallel) &&
+                        int(Mode::SplitK) == int(Sm90Decomposition::kSplitK) &&
+                        int(Mode::StreamK) == int(Sm90Decomposition::kStreamK),
+                    "Sm90Decomposition follows CUTLASS's DecompositionMode");
+      args.scheduler.decomposition_mode = static_cast<Mode>(static_cast<int>(a.schedule.decomposition));
+      args.scheduler.splits = a.schedule.splits;
+      args.scheduler.reduction_mode = a.schedule.deterministic ? Reduction::Deterministic : Reduction::Nondeterministic;
+    }
     return args;
   }
 

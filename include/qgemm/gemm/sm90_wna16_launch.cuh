@@ -68,9 +68,9 @@ inline size_t wna16_workspace_cfg(int cfg, const Wna16Sm90Args& a) {
   return visit_config(cfg, size_t(0), [&](auto c) { return wna16_workspace<T, kKind, decltype(c)::value>(a); });
 }
 
-inline Wna16Sm90Args make_args(const WnA16Params& p) {
+inline Wna16Sm90Args make_args(const WnA16Params& p, const Wna16Sm90Schedule& schedule) {
   return Wna16Sm90Args{p.x, p.ldx, p.w, p.scales, p.zeros, p.bias, p.out, p.ldo, p.M, p.N, p.K, p.group_size,
-                       p.num_sms};
+                       p.num_sms, schedule};
 }
 
 }  // namespace sm90
@@ -81,15 +81,22 @@ inline int wna16_sm90_resolve_config(int M, int cfg) {
   return cfg < kWna16Sm90NumConfigs ? cfg : -1;
 }
 
-// Workspace (stream-K partials and counters) for these sizes and config; 0 for sizes the
-// kernel refuses. Depends on M, N, K, num_sms and the config only.
-inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int cfg) {
+// The schedule a call runs: the caller's, or (null) the dispatch's for these sizes and row.
+inline Wna16Sm90Schedule wna16_sm90_resolve_schedule(int M, int N, int K, int num_sms, int cfg,
+                                                     const Wna16Sm90Schedule* forced) {
+  return forced ? *forced : wna16_sm90_choose_schedule(M, N, K, num_sms, cfg);
+}
+
+// Workspace (stream-K partials and counters) for these sizes, config and schedule (null:
+// the dispatch's); 0 for sizes the kernel refuses. Depends on nothing else.
+inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int cfg,
+                                         const Wna16Sm90Schedule* schedule = nullptr) {
   cfg = wna16_sm90_resolve_config(M, cfg);
   if (cfg < 0 || M <= 0 || N <= 0 || K <= 0 || num_sms <= 0) return 0;
   // The workspace depends on the sizes only: strides and group size take their least values.
   const WnA16Params p = make_wna16_params(0, 0, nullptr, K, nullptr, nullptr, nullptr, nullptr, nullptr, N, M,
                                           N, K, K, nullptr, 0, num_sms);
-  const sm90::Wna16Sm90Args a = sm90::make_args(p);
+  const sm90::Wna16Sm90Args a = sm90::make_args(p, wna16_sm90_resolve_schedule(M, N, K, num_sms, cfg, schedule));
   // The scheduler's workspace does not depend on the element or weight kind; bf16 / uint4
   // is the widest epilogue, asked for the bound.
   const size_t b0 = sm90::wna16_workspace_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a);
@@ -97,7 +104,9 @@ inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int c
   return b0 > b1 ? b0 : b1;
 }
 
-inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream) {
+// schedule: null for the dispatch's (wna16_sm90_choose_schedule).
+inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream,
+                              const Wna16Sm90Schedule* schedule = nullptr) {
   using detail::aligned;
   const Status shared = detail::wna16_check_shared(p);
   if (shared != Status::kSuccess) return shared;
@@ -107,8 +116,12 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
   if (p.bias && !aligned(p.bias, 16)) return Status::kUnsupported;
   cfg = wna16_sm90_resolve_config(p.M, cfg);
   if (cfg < 0) return Status::kUnsupported;
+  if (schedule && (static_cast<int>(schedule->decomposition) < 0 || static_cast<int>(schedule->decomposition) > 3 ||
+                   schedule->splits < 1))
+    return Status::kInvalidArgument;
 
-  const sm90::Wna16Sm90Args a = sm90::make_args(p);
+  const sm90::Wna16Sm90Args a =
+      sm90::make_args(p, wna16_sm90_resolve_schedule(p.M, p.N, p.K, p.num_sms, cfg, schedule));
   auto run = [&](auto dtype) {
     using T = decltype(dtype);
     switch (p.kind) {

@@ -105,6 +105,35 @@ inline int wna16_sm90_choose_config(int M) {
   return kWna16Sm90NumConfigs - 1;
 }
 
+// How the stream-K rows' scheduler spreads output tiles and their k-tiles over the SMs:
+// CUTLASS's DecompositionMode (same order), a split-K factor, and the reduction of the
+// partial tiles (deterministic: CUTLASS's turnstile, peers add in k order; the other mode
+// adds in arrival order, so results vary run to run: measurement only, never chosen).
+enum class Sm90Decomposition : int { kHeuristic = 0, kDataParallel = 1, kSplitK = 2, kStreamK = 3 };
+struct Wna16Sm90Schedule {
+  Sm90Decomposition decomposition = Sm90Decomposition::kHeuristic;
+  int splits = 1;  // split-K only
+  bool deterministic = true;
+};
+
+// The dispatch's schedule for a row: CUTLASS's heuristic, except where all tiles fit one wave
+// that fills half to 70 % of the SMs. There the heuristic stays data-parallel (it splits
+// only tails under half a wave) and stream-K over every SM is faster despite its fix-up:
+// qkv of the 70B block at 256 tokens (80 tiles of 128 x 256 on 132 SMs) int4 g128 fp16
+// 72.6 us against 80.8 / 84.2, int8 fp16 79.7 against 85.3 / 91.9 (H100, one process,
+// bench_schedules_h100_*.json). Fuller single waves and multi-wave grids keep the
+// heuristic: forced stream-K lost there (down at 1024 tokens, 256 tiles: 770 against 675).
+inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg) {
+  Wna16Sm90Schedule s;
+  if (cfg < 0 || cfg >= kWna16Sm90NumConfigs || !kWna16Sm90Configs[cfg].stream_k) return s;
+  const auto& c = kWna16Sm90Configs[cfg];
+  const long tiles = long((N + c.tile_w - 1) / c.tile_w) * long((M + c.tile_tok - 1) / c.tile_tok);
+  const bool split_worth_it = K / 64 > 8;  // CUTLASS splits no tile of 8 k-tiles or fewer
+  if (split_worth_it && 2 * tiles >= num_sms && 10 * tiles < 7 * long(num_sms))
+    s.decomposition = Sm90Decomposition::kStreamK;
+  return s;
+}
+
 // ------------------------------------------------------------------------------------------
 // Plan: config + split-K factor.
 // ------------------------------------------------------------------------------------------

@@ -208,6 +208,15 @@ def test_bad_schedule_is_refused(monkeypatch):
         monkeypatch.setattr(ops, "SM90_SCHEDULE", bad)
         with pytest.raises(ValueError, match="SM90_SCHEDULE"):
             qgemm.linear(x, pw)
+    # Past the Python check, the launcher refuses it (kInvalidArgument) and writes nothing.
+    ext = _ext.extension()
+    out = torch.full((4, 128), 7.0, device="cuda").half()
+    for decomposition, splits in [(7, 1), (2, 0)]:
+        st_ = ext.wna16_sm90_gemm(0, 0, x.data_ptr(), 256, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
+                                  out.data_ptr(), 128, 4, 128, 256, 128, 0, 0, 132, -1, decomposition, splits, 1,
+                                  _ext.current_stream())
+        assert st_ == 1
+    assert torch.all(out == 7.0)
 
 
 @requires_sm90

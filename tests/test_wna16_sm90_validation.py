@@ -77,3 +77,18 @@ def test_sm90_schedule_splits_only_a_single_underfilled_wave():
     assert ext.wna16_sm90_schedule(256, 10240, 512, 132, -1) == heuristic
     assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, 1) == heuristic  # 256 x 64: 160 tiles
     assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, 99) == -1
+
+
+def test_sm90_workspace_refuses_a_bad_forced_schedule():
+    # A forced schedule outside CUTLASS's decompositions, or with no split, sizes no
+    # workspace (and the launcher refuses it with kInvalidArgument); a valid one does.
+    from qgemm import _ext
+    if "90a" not in _ext.compiled_archs():
+        pytest.skip("build without 90a kernels")
+    ext = _ext.extension()
+    args = (256, 10240, 8192, 132, -1)
+    assert ext.wna16_sm90_workspace_bytes(*args, 7, 1, 1) == 0
+    assert ext.wna16_sm90_workspace_bytes(*args, 2, 0, 1) == 0
+    assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1) > 0           # stream-K: partials
+    assert ext.wna16_sm90_workspace_bytes(*args, 2, 4, 1) > 0           # split-K: partials
+    assert ext.wna16_sm90_workspace_bytes(*args, -1, 1, 1) == ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1)

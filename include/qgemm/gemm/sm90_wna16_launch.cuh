@@ -81,6 +81,13 @@ inline int wna16_sm90_resolve_config(int M, int cfg) {
   return cfg < kWna16Sm90NumConfigs ? cfg : -1;
 }
 
+// A caller's schedule names a decomposition CUTLASS has and at least one split.
+inline bool wna16_sm90_schedule_valid(const Wna16Sm90Schedule& s) {
+  const int d = static_cast<int>(s.decomposition);
+  return d >= static_cast<int>(Sm90Decomposition::kHeuristic) && d <= static_cast<int>(Sm90Decomposition::kStreamK) &&
+         s.splits >= 1;
+}
+
 // The schedule a call runs: the caller's, or (null) the dispatch's for these sizes and row.
 inline Wna16Sm90Schedule wna16_sm90_resolve_schedule(int M, int N, int K, int num_sms, int cfg,
                                                      const Wna16Sm90Schedule* forced) {
@@ -93,6 +100,7 @@ inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int c
                                          const Wna16Sm90Schedule* schedule = nullptr) {
   cfg = wna16_sm90_resolve_config(M, cfg);
   if (cfg < 0 || M <= 0 || N <= 0 || K <= 0 || num_sms <= 0) return 0;
+  if (schedule && !wna16_sm90_schedule_valid(*schedule)) return 0;
   // The workspace depends on the sizes only: strides and group size take their least values.
   const WnA16Params p = make_wna16_params(0, 0, nullptr, K, nullptr, nullptr, nullptr, nullptr, nullptr, N, M,
                                           N, K, K, nullptr, 0, num_sms);
@@ -116,9 +124,7 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
   if (p.bias && !aligned(p.bias, 16)) return Status::kUnsupported;
   cfg = wna16_sm90_resolve_config(p.M, cfg);
   if (cfg < 0) return Status::kUnsupported;
-  if (schedule && (static_cast<int>(schedule->decomposition) < 0 || static_cast<int>(schedule->decomposition) > 3 ||
-                   schedule->splits < 1))
-    return Status::kInvalidArgument;
+  if (schedule && !wna16_sm90_schedule_valid(*schedule)) return Status::kInvalidArgument;
 
   const sm90::Wna16Sm90Args a =
       sm90::make_args(p, wna16_sm90_resolve_schedule(p.M, p.N, p.K, p.num_sms, cfg, schedule));

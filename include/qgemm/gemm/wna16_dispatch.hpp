@@ -121,7 +121,8 @@ struct Wna16Sm90Schedule {
 // only tails under half a wave) and stream-K over every SM is faster despite its fix-up:
 // qkv of the 70B block at 256 tokens (80 tiles of 128 x 256 on 132 SMs) int4 g128 fp16
 // 72.6 us against 80.8 / 84.2, int8 fp16 79.7 against 85.3 / 91.9 (H100, one process,
-// bench_schedules_h100_*.json). Fuller single waves and multi-wave grids keep the
+// benchmarks/results/bench_schedules_h100_pre_cd3b09b.json; the rule's A/B in
+// bench_schedule_rule_h100_cd3b09b.json). Fuller single waves and multi-wave grids keep the
 // heuristic: forced stream-K lost there (down at 1024 tokens, 256 tiles: 770 against 675).
 inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg) {
   Wna16Sm90Schedule s;

@@ -4,6 +4,8 @@
 #                                 wgmma_rate ncu_sm90:<row>,<M>[,N,K,scheme]
 # e.g. bash benchmarks/gpu_checks.sh build tests:test_scaled_mm_gpu.py memcheck:scaled_mm bench:w8a8
 # wgmma_rate needs no build (it compiles benchmarks/wgmma_issue_rate.cu against the CUTLASS wheel).
+# Set QGEMM_COMMIT to your HEAD (git rev-parse --short HEAD, run here): the device's copy of
+# the tree named an older commit on 7 Dec, so results named by it would be mislabelled.
 set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,8 +40,10 @@ for step in "$@"; do
     ncu_sm90)
       ncu --clock-control none -k regex:device_kernel --launch-skip 2 --launch-count 1 --section SpeedOfLight \
         --section SchedulerStats --section WarpStateStats --section SourceCounters --section MemoryWorkloadAnalysis \
+        --metrics "regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio" \
         python3 "$ROOT/benchmarks/ncu_sm90_kernel.py" ${args//,/ } > "$OUT/ncu_sm90_${args//,/_}_$COMMIT.txt" 2>&1
-      grep -E "Duration|Issued Warp|Warp Cycles Per Issued|Throughput" "$OUT/ncu_sm90_${args//,/_}_$COMMIT.txt" | head -12 ;;
+      grep -E "Duration|Issued Warp|Warp Cycles Per Issued|Throughput|issue_stalled" "$OUT/ncu_sm90_${args//,/_}_$COMMIT.txt" \
+        | head -40 ;;
     *) echo "unknown step $name"; exit 2 ;;
   esac
   echo "[$name: $(( $(date +%s) - start )) s]"

@@ -200,18 +200,36 @@ def test_forced_schedules(monkeypatch, schedule, config):
 
 
 @requires_sm90
+@pytest.mark.parametrize("scheme,group,dtype", [("int4", 128, torch.float16), ("int8", -1, torch.bfloat16)])
+def test_dispatch_stream_k_band(scheme, group, dtype):
+    # The shapes the dispatch runs stream-K on by itself (one wave filling half to 70 % of
+    # the SMs: 80 tiles of 128 x 256 at 256 tokens), against the reference, and repeatable.
+    n, k, m = 10240, 1024, 256
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    if not (sms <= 2 * (n // 128) and 10 * (n // 128) < 7 * sms):
+        pytest.skip(f"{n // 128} tiles are outside the stream-K band on {sms} SMs")
+    assert _ext.extension().wna16_sm90_schedule(m, n, k, sms, -1) == ops.SM90_DECOMPOSITIONS.index("stream_k")
+    qw = _weight(n, k, scheme, "int", group, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
+    x = torch.randn(m, k, device="cuda").to(dtype)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    _check(x, qw, pw, bias, dtype, f"{scheme} stream-K band")
+    assert torch.equal(qgemm.linear(x, pw, bias), qgemm.linear(x, pw, bias))
+
+
+@requires_sm90
 def test_bad_schedule_is_refused(monkeypatch):
     qw = _weight(128, 256, "int4", "int", 128, torch.float16)
     pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")
     x = torch.randn(4, 256, device="cuda").half()
-    for bad in [("streamk", 1, True), ("split_k", 0, True), "stream_k"]:
+    for bad in [("streamk", 1, True), ("split_k", 0, True), ("stream_k", 4, True), "stream_k"]:
         monkeypatch.setattr(ops, "SM90_SCHEDULE", bad)
         with pytest.raises(ValueError, match="SM90_SCHEDULE"):
             qgemm.linear(x, pw)
     # Past the Python check, the launcher refuses it (kInvalidArgument) and writes nothing.
     ext = _ext.extension()
     out = torch.full((4, 128), 7.0, device="cuda").half()
-    for decomposition, splits in [(7, 1), (2, 0)]:
+    for decomposition, splits in [(7, 1), (2, 0), (3, 4)]:
         st_ = ext.wna16_sm90_gemm(0, 0, x.data_ptr(), 256, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
                                   out.data_ptr(), 128, 4, 128, 256, 128, 0, 0, 132, -1, decomposition, splits, 1,
                                   _ext.current_stream())

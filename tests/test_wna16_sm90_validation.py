@@ -66,8 +66,13 @@ def test_sm90_schedule_splits_only_a_single_underfilled_wave():
         pytest.skip("build without 90a kernels")
     ext = _ext.extension()
     heuristic, stream_k = 0, ops.SM90_DECOMPOSITIONS.index("stream_k")
-    # 70B qkv at 256 tokens: 80 tiles of 128 x 256 on 132 SMs.
+    # 70B qkv at 256 tokens: 80 tiles of 128 x 256 on 132 SMs; the band's edges, 66 and 92
+    # tiles, and just outside them, 65 and 93.
     assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, -1) == stream_k
+    assert ext.wna16_sm90_schedule(256, 66 * 128, 8192, 132, -1) == stream_k
+    assert ext.wna16_sm90_schedule(256, 92 * 128, 8192, 132, -1) == stream_k
+    assert ext.wna16_sm90_schedule(256, 65 * 128, 8192, 132, -1) == heuristic
+    assert ext.wna16_sm90_schedule(256, 93 * 128, 8192, 132, -1) == heuristic
     # Fewer than half a wave (CUTLASS splits those itself), a nearly full wave, several waves.
     assert ext.wna16_sm90_schedule(256, 8192, 8192, 132, -1) == heuristic   # 64 tiles
     assert ext.wna16_sm90_schedule(512, 8192, 8192, 132, -1) == heuristic   # 128 tiles
@@ -89,6 +94,25 @@ def test_sm90_workspace_refuses_a_bad_forced_schedule():
     args = (256, 10240, 8192, 132, -1)
     assert ext.wna16_sm90_workspace_bytes(*args, 7, 1, 1) == 0
     assert ext.wna16_sm90_workspace_bytes(*args, 2, 0, 1) == 0
+    assert ext.wna16_sm90_workspace_bytes(*args, 3, 4, 1) == 0  # splits > 1 only with split-K / heuristic
+    assert ext.wna16_sm90_workspace_bytes(*args, 1, 2, 1) == 0
     assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1) > 0           # stream-K: partials
     assert ext.wna16_sm90_workspace_bytes(*args, 2, 4, 1) > 0           # split-K: partials
     assert ext.wna16_sm90_workspace_bytes(*args, -1, 1, 1) == ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1)
+
+
+@pytest.mark.parametrize("schedule", [("streamk", 1, True), ("split_k", 0, True), ("stream_k", 4, True),
+                                      ("data_parallel", 2, True), "stream_k", 5])
+def test_bad_sm90_schedule_is_a_value_error(monkeypatch, schedule):
+    from qgemm import ops
+    monkeypatch.setattr(ops, "SM90_SCHEDULE", schedule)
+    with pytest.raises(ValueError, match="SM90_SCHEDULE"):
+        ops._sm90_schedule()
+
+
+def test_good_sm90_schedules_map_to_the_extension_ints(monkeypatch):
+    from qgemm import ops
+    for schedule, ints in [(None, (-1, 1, 1)), (("stream_k", 1, True), (3, 1, 1)), (("split_k", 4, True), (2, 4, 1)),
+                           (("heuristic", 2, False), (0, 2, 0)), (("data_parallel", 1, True), (1, 1, 1))]:
+        monkeypatch.setattr(ops, "SM90_SCHEDULE", schedule)
+        assert ops._sm90_schedule() == ints

@@ -151,6 +151,9 @@ def _schedule_methods():
     """The default weights with the sm90 kernel's schedule forced (ops.SM90_SCHEDULE): each
     CUTLASS decomposition (split-K by 2, 4, 8), and stream-K with the arrival-order reduction,
     beside the dispatch's schedule (the default methods)."""
+    from qgemm import ops
+    if not ops.sm90_table_rows() or torch.cuda.get_device_capability() != (9, 0):
+        return []  # no sm90a kernel here: nothing to schedule
     weights = (("int4", 128, torch.float16), ("int8", -1, torch.float16))
     schedules = [("heuristic", 1, True), ("data_parallel", 1, True), ("stream_k", 1, True),
                  ("split_k", 2, True), ("split_k", 4, True), ("split_k", 8, True), ("stream_k", 1, False)]

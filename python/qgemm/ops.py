@@ -89,12 +89,13 @@ def _sm90_schedule() -> tuple:
         return (-1, 1, 1)
     try:
         name, splits, deterministic = SM90_SCHEDULE
-        ok = name in SM90_DECOMPOSITIONS and int(splits) >= 1
+        ok = name in SM90_DECOMPOSITIONS and (int(splits) == 1 or (int(splits) > 1 and name in ("heuristic", "split_k")))
     except (TypeError, ValueError):
         ok = False
     if not ok:
         raise ValueError(f"qgemm.ops.SM90_SCHEDULE = {SM90_SCHEDULE!r}: must be None or (decomposition, splits, "
-                         f"deterministic) with decomposition one of {SM90_DECOMPOSITIONS} and splits >= 1")
+                         f"deterministic) with decomposition one of {SM90_DECOMPOSITIONS} and splits 1 (or more "
+                         f"with split_k or heuristic)")
     return (SM90_DECOMPOSITIONS.index(name), int(splits), int(bool(deterministic)))
 
 

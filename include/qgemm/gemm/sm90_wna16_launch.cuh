@@ -1,8 +1,8 @@
 // Launcher of the sm90a W4A16 / W8A16 GEMM (RS-wgmma on int4_k64 / int8_k64 weights):
 //   out[M, N] = x[M, K] @ dequant(W)[N, K]^T (+ bias[N])
 // Plain functions on pointers: no torch, no exceptions, no allocation, no host sync. The
-// caller owns the workspace (size from wna16_sm90_workspace_bytes with the same sizes and
-// config) and the device must be sm_90 (the kernels are built for 90a only).
+// caller owns the workspace (size from wna16_sm90_workspace_bytes with the same sizes,
+// config and schedule) and the device must be sm_90 (the kernels are built for 90a only).
 //
 // Status: kInvalidArgument for what breaks the shared rules of wna16_gemm (sizes, null
 // pointers); kUnsupported for what this kernel does not serve but wna16_gemm may
@@ -81,11 +81,15 @@ inline int wna16_sm90_resolve_config(int M, int cfg) {
   return cfg < kWna16Sm90NumConfigs ? cfg : -1;
 }
 
-// A caller's schedule names a decomposition CUTLASS has and at least one split.
+// A caller's schedule names a decomposition CUTLASS has and at least one split; more than
+// one only with split-K or the heuristic (CUTLASS's can_implement refuses the others).
 inline bool wna16_sm90_schedule_valid(const Wna16Sm90Schedule& s) {
   const int d = static_cast<int>(s.decomposition);
-  return d >= static_cast<int>(Sm90Decomposition::kHeuristic) && d <= static_cast<int>(Sm90Decomposition::kStreamK) &&
-         s.splits >= 1;
+  const bool known =
+      d >= static_cast<int>(Sm90Decomposition::kHeuristic) && d <= static_cast<int>(Sm90Decomposition::kStreamK);
+  const bool splits_ok = s.splits == 1 || (s.splits > 1 && (s.decomposition == Sm90Decomposition::kSplitK ||
+                                                              s.decomposition == Sm90Decomposition::kHeuristic));
+  return known && splits_ok;
 }
 
 // The schedule a call runs: the caller's, or (null) the dispatch's for these sizes and row.

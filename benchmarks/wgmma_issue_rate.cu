@@ -37,6 +37,16 @@ using WgmmaAtom =
     cute::conditional_t<kRS, decltype(SM90::GMMA::rs_op_selector<T, T, float, Shape<_64, Int<N>, _16>>()),
                         decltype(SM90::GMMA::ss_op_selector<T, T, float, Shape<_64, Int<N>, _16>>())>;
 
+// Thread 0 writes its CTA's clock64 span t1 - t0; the accumulators' sum joins it so that
+// ptxas keeps them, and the wgmmas, alive.
+template <class Acc, int kN>
+__device__ void record_span(long long* cycles, long long t0, long long t1, Acc (&acc)[kN]) {
+  float s = 0.f;
+  for (int c = 0; c < kN; ++c)
+    for (int i = 0; i < size(acc[c]); ++i) s += acc[c](i);
+  if (threadIdx.x == 0) cycles[blockIdx.x] = (t1 - t0) + (s == 12345.f);
+}
+
 // Each warpgroup issues `iters` batches; a batch is one wgmma on each of its kChains
 // accumulators (the same A and B), at most kDepth + 1 batches in flight.
 template <int N, bool kRS, int kWgs, int kChains, int kDepth>
@@ -76,12 +86,7 @@ __global__ void __launch_bounds__(128 * kWgs, 1) wgmma_rate(long long* cycles, i
   warpgroup_wait<0>();
   for (int c = 0; c < kChains; ++c) warpgroup_fence_operand(acc[c]);
   __syncthreads();
-  const long long t1 = clock64();
-  // Keep the accumulators alive.
-  float s = 0.f;
-  for (int c = 0; c < kChains; ++c)
-    for (int i = 0; i < size(acc[c]); ++i) s += acc[c](i);
-  if (threadIdx.x == 0) cycles[blockIdx.x] = (t1 - t0) + (s == 12345.f);
+  record_span(cycles, t0, clock64(), acc);
 #endif
 }
 
@@ -178,11 +183,7 @@ __global__ void __launch_bounds__(128 * kWgs, 1) mainloop_rate(long long* cycles
   }
   warpgroup_wait<0>();
   __syncthreads();
-  const long long t1 = clock64();
-  float s = 0.f;
-  for (int b = 0; b < kBlocks; ++b)
-    for (int i = 0; i < size(acc[b]); ++i) s += acc[b](i);
-  if (threadIdx.x == 0) cycles[blockIdx.x] = (t1 - t0) + (s == 12345.f);
+  record_span(cycles, t0, clock64(), acc);
 #endif
 }
 

@@ -124,6 +124,12 @@ def _name_matches(name: str, pattern: str) -> bool:
     return name == pattern[:-1] if pattern.endswith("$") else pattern in name
 
 
+def _sm90_kernel_here() -> bool:
+    """This build has the sm90a kernels and this GPU runs them."""
+    from qgemm import ops
+    return bool(ops.sm90_table_rows()) and torch.cuda.get_device_capability() == (9, 0)
+
+
 def _path_methods():
     """Every path of the dispatch, forced, to set the table by measurement: the sm80
     kernel on both tilings, dequantize + GEMM, and each row of the sm90a table (when built)."""
@@ -132,7 +138,7 @@ def _path_methods():
     methods = [_ours(s, g, dt, path) for path in ("fused", "dense") for s, g, dt in weights if s != "uint4"]
     methods += [_ours(s, g, dt, "fused", k64=True) for s, g, dt in weights]
     methods += [_ours(s, g, dt, "decode", k64=True, max_m=16) for s, g, dt in weights]
-    if ops.sm90_table_rows() and torch.cuda.get_device_capability() == (9, 0):
+    if _sm90_kernel_here():
         rows = range(ops.sm90_table_rows())
         methods += [_ours(s, g, dt, "sm90", row) for row in [None, *rows] for s, g, dt in weights]
     return methods
@@ -151,9 +157,8 @@ def _schedule_methods():
     """The default weights with the sm90 kernel's schedule forced (ops.SM90_SCHEDULE): each
     CUTLASS decomposition (split-K by 2, 4, 8), and stream-K with the arrival-order reduction,
     beside the dispatch's schedule (the default methods)."""
-    from qgemm import ops
-    if not ops.sm90_table_rows() or torch.cuda.get_device_capability() != (9, 0):
-        return []  # no sm90a kernel here: nothing to schedule
+    if not _sm90_kernel_here():
+        return []
     weights = (("int4", 128, torch.float16), ("int8", -1, torch.float16))
     schedules = [("heuristic", 1, True), ("data_parallel", 1, True), ("stream_k", 1, True),
                  ("split_k", 2, True), ("split_k", 4, True), ("split_k", 8, True), ("stream_k", 1, False)]

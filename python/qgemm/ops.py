@@ -89,14 +89,16 @@ def _sm90_schedule() -> tuple:
         return (-1, 1, 1)
     try:
         name, splits, deterministic = SM90_SCHEDULE
-        ok = name in SM90_DECOMPOSITIONS and (int(splits) == 1 or (int(splits) > 1 and name in ("heuristic", "split_k")))
+        splits = int(splits)
+        # More than one split only where CUTLASS takes it (its can_implement refuses the rest).
+        ok = name in SM90_DECOMPOSITIONS and (splits == 1 or (splits > 1 and name in ("heuristic", "split_k")))
     except (TypeError, ValueError):
         ok = False
     if not ok:
         raise ValueError(f"qgemm.ops.SM90_SCHEDULE = {SM90_SCHEDULE!r}: must be None or (decomposition, splits, "
                          f"deterministic) with decomposition one of {SM90_DECOMPOSITIONS} and splits 1 (or more "
                          f"with split_k or heuristic)")
-    return (SM90_DECOMPOSITIONS.index(name), int(splits), int(bool(deterministic)))
+    return (SM90_DECOMPOSITIONS.index(name), splits, int(bool(deterministic)))
 
 
 def sm90_table_rows() -> int:

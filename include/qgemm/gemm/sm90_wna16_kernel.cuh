@@ -24,6 +24,14 @@
 
 namespace qgemm::sm90 {
 
+// Wna16Sm90Schedule's decomposition is passed to the scheduler by value.
+static_assert(int(cutlass::gemm::kernel::detail::DecompositionMode::Heuristic) == int(Sm90Decomposition::kHeuristic) &&
+                  int(cutlass::gemm::kernel::detail::DecompositionMode::DataParallel) ==
+                      int(Sm90Decomposition::kDataParallel) &&
+                  int(cutlass::gemm::kernel::detail::DecompositionMode::SplitK) == int(Sm90Decomposition::kSplitK) &&
+                  int(cutlass::gemm::kernel::detail::DecompositionMode::StreamK) == int(Sm90Decomposition::kStreamK),
+              "Sm90Decomposition follows CUTLASS's DecompositionMode");
+
 // Runtime arguments (the launcher validates them; can_implement checks the rest).
 struct Wna16Sm90Args {
   const void* x;  // [M, K], row stride ldx
@@ -82,11 +90,6 @@ struct Sm90Wna16 {
     if constexpr (kC.stream_k) {
       using Mode = cutlass::gemm::kernel::detail::DecompositionMode;
       using Reduction = cutlass::gemm::kernel::detail::ReductionMode;
-      static_assert(int(Mode::Heuristic) == int(Sm90Decomposition::kHeuristic) &&
-                        int(Mode::DataParallel) == int(Sm90Decomposition::kDataParallel) &&
-                        int(Mode::SplitK) == int(Sm90Decomposition::kSplitK) &&
-                        int(Mode::StreamK) == int(Sm90Decomposition::kStreamK),
-                    "Sm90Decomposition follows CUTLASS's DecompositionMode");
       args.scheduler.decomposition_mode = static_cast<Mode>(static_cast<int>(a.schedule.decomposition));
       args.scheduler.splits = a.schedule.splits;
       args.scheduler.reduction_mode = a.schedule.deterministic ? Reduction::Deterministic : Reduction::Nondeterministic;

@@ -64,6 +64,10 @@ constexpr int wna16_smem_bytes(const Wna16TileConfig& c, WeightKind k) {
                                                                       : wna16_reduce_bytes(c);
 }
 
+namespace detail {
+constexpr int cdiv(int a, int b) { return (a + b - 1) / b; }
+}  // namespace detail
+
 // ------------------------------------------------------------------------------------------
 // sm90a RS-wgmma kernel (include/qgemm/gemm/sm90_wna16_kernel.cuh) on int4_k64 weights.
 // Tiles are (weight rows x tokens x 64): the GEMM runs as out^T = W x^T. Cooperative (two
@@ -128,7 +132,7 @@ inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num
   Wna16Sm90Schedule s;
   if (cfg < 0 || cfg >= kWna16Sm90NumConfigs || !kWna16Sm90Configs[cfg].stream_k) return s;
   const auto& c = kWna16Sm90Configs[cfg];
-  const long tiles = long((N + c.tile_w - 1) / c.tile_w) * long((M + c.tile_tok - 1) / c.tile_tok);
+  const long tiles = long(detail::cdiv(N, c.tile_w)) * detail::cdiv(M, c.tile_tok);
   const bool split_worth_it = K / 64 > 8;  // CUTLASS splits no tile of 8 k-tiles or fewer
   if (split_worth_it && 2 * tiles >= num_sms && 10 * tiles < 7 * long(num_sms))
     s.decomposition = Sm90Decomposition::kStreamK;
@@ -143,10 +147,6 @@ struct Wna16Plan {
   int splits;      // split-K factor (1: no workspace, bias + cast in the GEMM epilogue)
   int m_tiles, n_tiles, k_iters;
 };
-
-namespace detail {
-constexpr int cdiv(int a, int b) { return (a + b - 1) / b; }
-}  // namespace detail
 
 // CTAs of config c resident per SM (A100/H100-class: 64K regs, 227 KB smem, 64 warps):
 // the smaller of the shared-memory bound and the table's register cap. The kernel takes

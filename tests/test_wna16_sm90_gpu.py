@@ -93,11 +93,11 @@ def test_shapes(dtype, n, k, group):
 def test_exact_on_integer_grid(monkeypatch, config):
     # Codes, scales (powers of two) and activations on a grid: fp32 accumulation is exact
     # in any order (stream-K splits included), so the kernel must equal the exact
-    # reference rounded once to fp16.
+    # reference rounded once to fp16. g = K: per-channel (int8 there scales in the epilogue).
     monkeypatch.setattr(ops, "SM90_CONFIG", config)
-    n, k, g = 192, 256, 64
+    n, k = 192, 256
     gen = torch.Generator().manual_seed(config)
-    for scheme in ("int4", "uint4", "int8"):
+    for scheme, g in [("int4", 64), ("uint4", 64), ("int8", 64), ("int4", k), ("int8", k)]:
         lo, hi = {"int4": (-8, 8), "uint4": (0, 16), "int8": (-127, 128)}[scheme]
         codes = torch.randint(lo, hi, (n, k), generator=gen, dtype=torch.uint8 if scheme == "uint4" else torch.int8)
         scales = torch.pow(2.0, torch.randint(-4, 0, (n, k // g), generator=gen).float()).half()
@@ -107,7 +107,7 @@ def test_exact_on_integer_grid(monkeypatch, config):
         x = torch.randint(-3, 4, (77, k), generator=gen).half().cuda()
         out = qgemm.linear(x, pw)
         ref = _reference(x, qw).half()  # exact sum, rounded once to the output type
-        assert torch.equal(out, ref), f"{scheme}: max diff {(out.double() - ref.double()).abs().max()}"
+        assert torch.equal(out, ref), f"{scheme} g{g}: max diff {(out.double() - ref.double()).abs().max()}"
 
 
 @requires_sm90

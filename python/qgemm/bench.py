@@ -153,6 +153,15 @@ def _decode_ab_methods():
     return [_ours(s, g, dt, path, k64=True, max_m=16) for path in ("fused", "decode") for s, g, dt in weights]
 
 
+def _int8_scale_ab_methods():
+    """int8 with 128-wide groups beside the default per-channel methods: the sm90 kernel
+    scales per-channel int8 in its epilogue, and grouped int8 in its mainloop (an HMUL2 a
+    register pair and one scale row a k-tile, as it scaled per-channel int8 before the
+    epilogue did). The scales add 1.6 % to g128's bytes: at M >= 32, where the sm90 kernel
+    runs and is not bandwidth-bound, the pair times where the scale is applied."""
+    return [_ours("int8", 128, dt) for dt in (torch.float16, torch.bfloat16)]
+
+
 def _schedule_methods():
     """The default weights with the sm90 kernel's schedule forced (ops.SM90_SCHEDULE): each
     CUTLASS decomposition (split-K by 2, 4, 8), and stream-K with the arrival-order reduction,
@@ -307,11 +316,11 @@ def _short(dtype):
 
 
 def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False, pdl_ab=False,
-        decode_ab=False, schedules=False):
+        decode_ab=False, schedules=False, int8_scale_ab=False):
     torch.manual_seed(0)
     results = []
     methods = (_methods() + (_decode_ab_methods() if decode_ab else []) + (_path_methods() if paths else [])
-               + (_schedule_methods() if schedules else [])
+               + (_schedule_methods() if schedules else []) + (_int8_scale_ab_methods() if int8_scale_ab else [])
                + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else [])
                + (_w8a8_methods(general=True) if w8a8 and decode_ab else []))
     methods = [m for m in methods if not methods_filter or any(_name_matches(m.name, f) for f in methods_filter)]
@@ -474,6 +483,9 @@ def main(argv=None) -> int:
     parser.add_argument("--schedules", action="store_true",
                         help="also time the sm90 kernel with each tile-scheduler decomposition forced "
                              "(int4 g128 and int8 per-channel, fp16)")
+    parser.add_argument("--int8-scale-ab", action="store_true",
+                        help="also time int8 with 128-wide groups (scaled in the sm90 kernel's mainloop) "
+                             "beside per-channel int8 (scaled in its epilogue)")
     parser.add_argument("--pdl-ab", action="store_true",
                         help="also time each qgemm method with programmatic dependent launch off")
     args = parser.parse_args(argv)
@@ -490,7 +502,8 @@ def main(argv=None) -> int:
         return 0
     repack = repack_7b() if args.repack else None
     results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows,
-                  pdl_ab=args.pdl_ab, decode_ab=args.decode_ab, schedules=args.schedules)
+                  pdl_ab=args.pdl_ab, decode_ab=args.decode_ab, schedules=args.schedules,
+                  int8_scale_ab=args.int8_scale_ab)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack,
                   dependent_launch=qgemm.dependent_launch_active())

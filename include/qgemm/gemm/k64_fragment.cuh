@@ -61,7 +61,9 @@ struct K64Fragment {
   }
 
   // k16 step j of raw -> A registers a[0..3] (register p = rm + 2 rk: row half rm = p & 1).
-  template <class FragU32>
+  // kScaled false: (u - z) only, the scale applied by the caller elsewhere (the sm90
+  // kernel's per-channel epilogue); r.s is then not read.
+  template <bool kScaled = true, class FragU32>
   __device__ __forceinline__ static void convert(Raw const& r, int j, FragU32&& a) {
     using P = numeric::Pair<T>;
     uint32_t v[4];
@@ -75,7 +77,8 @@ struct K64Fragment {
     for (int p = 0; p < 4; ++p) {
       uint32_t x = v[p];
       if constexpr (kHasZeros) x = P::sub(x, r.z[p & 1]);
-      a(p) = P::mul(x, r.s[p & 1]);
+      if constexpr (kScaled) x = P::mul(x, r.s[p & 1]);
+      a(p) = x;
     }
   }
 };

@@ -2,7 +2,11 @@
 // int4_k64 RS-wgmma mainloop (sm90_wna16_mainloop.cuh) and a TMA epilogue
 // (LinCombPerRowBias: D = acc + bias[row], bias nullable).
 //
-//   Sm90Wna16<T, kKind, kCfg>  T = cutlass::half_t | cutlass::bfloat16_t
+//   Sm90Wna16<T, kKind, kCfg, kEpilogueScale>  T = cutlass::half_t | cutlass::bfloat16_t
+//
+// kEpilogueScale (per-channel int4 / int8): the epilogue multiplies the fp32 accumulators by
+// the channel's scale (PerRowLinCombPerRowBiasEltAct: D = scale[row] * acc + bias[row]) and
+// the mainloop feeds wgmma the integers themselves (exact in fp16 / bf16).
 //
 // Problem (N, M, K): D = out^T [N, M] column-major with stride (1, ldo), i.e. out [M, N]
 // row-major. Build for sm_90a only.
@@ -14,6 +18,7 @@
 #include <cutlass/cutlass.h>
 #include <cutlass/epilogue/collective/collective_builder.hpp>
 #include <cutlass/epilogue/fusion/operations.hpp>
+#include <cutlass/epilogue/thread/activation.h>
 #include <cutlass/gemm/device/gemm_universal_adapter.h>
 #include <cutlass/gemm/dispatch_policy.hpp>
 #include <cutlass/gemm/kernel/gemm_universal.hpp>
@@ -47,21 +52,26 @@ struct Wna16Sm90Args {
   Wna16Sm90Schedule schedule;  // stream-K rows only
 };
 
-template <class T, WeightKind kKind, int kCfg>
+template <class T, WeightKind kKind, int kCfg, bool kEpilogueScale = false>
 struct Sm90Wna16 {
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   using TileShape = cute::Shape<cute::Int<kC.tile_w>, cute::Int<kC.tile_tok>, cute::_64>;
   using ClusterShape = cute::Shape<cute::_1, cute::_1, cute::_1>;
   static constexpr int kAlignOut = 8;
 
+  using FusionOp = cute::conditional_t<
+      kEpilogueScale,
+      cutlass::epilogue::fusion::PerRowLinCombPerRowBiasEltAct<cutlass::epilogue::thread::Identity, T, float, T, T, T>,
+      cutlass::epilogue::fusion::LinCombPerRowBias<T, float, T, T, float>>;
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
       cutlass::epilogue::collective::EpilogueTileAuto, float, float, void, cutlass::layout::ColumnMajor, kAlignOut, T,
       cutlass::layout::ColumnMajor, kAlignOut, cutlass::epilogue::TmaWarpSpecializedCooperative,
-      cutlass::epilogue::fusion::LinCombPerRowBias<T, float, T, T, float>>::CollectiveOp;
+      FusionOp>::CollectiveOp;
 
-  using CollectiveMainloop =
-      Wna16MainloopRS<T, kKind, kCfg, static_cast<int>(sizeof(typename CollectiveEpilogue::SharedStorage))>;
+  using CollectiveMainloop = Wna16MainloopRS<T, kKind, kCfg,
+                                             static_cast<int>(sizeof(typename CollectiveEpilogue::SharedStorage)),
+                                             kEpilogueScale>;
   static_assert(cute::is_same_v<typename CollectiveMainloop::TileShape, TileShape>, "");
 
   using TileScheduler = cute::conditional_t<kC.stream_k, cutlass::gemm::StreamKScheduler,
@@ -76,8 +86,13 @@ struct Sm90Wna16 {
                                               static_cast<const T*>(a.scales), static_cast<const T*>(a.zeros),
                                               a.group_size};
     typename CollectiveEpilogue::Arguments epi{};
-    epi.thread.alpha = 1.0f;
-    epi.thread.beta = 0.0f;
+    if constexpr (kEpilogueScale) {
+      epi.thread.alpha_ptr = static_cast<const T*>(a.scales);  // [1, N]: one scale a weight row
+      epi.thread.beta = T(0.0f);
+    } else {
+      epi.thread.alpha = 1.0f;
+      epi.thread.beta = 0.0f;
+    }
     epi.thread.bias_ptr = static_cast<const T*>(a.bias);
     epi.ptr_C = nullptr;
     epi.dC = stride_d;

@@ -28,9 +28,9 @@
 namespace qgemm {
 namespace sm90 {
 
-template <class T, WeightKind kKind, int kCfg>
+template <class T, WeightKind kKind, int kCfg, bool kEpilogueScale = false>
 Status wna16_run(const Wna16Sm90Args& a, void* workspace, size_t workspace_bytes, cudaStream_t stream) {
-  using G = Sm90Wna16<T, kKind, kCfg>;
+  using G = Sm90Wna16<T, kKind, kCfg, kEpilogueScale>;
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return Status::kCudaError;
   return run_cutlass_gemm<typename G::Gemm>(G::arguments(a, device), workspace, workspace_bytes, stream);
@@ -56,11 +56,12 @@ inline R visit_config(int cfg, R otherwise, F&& f) {
   return otherwise;
 }
 
-// (dtype, kind, config) -> the instantiation.
-template <class T, WeightKind kKind>
+// (dtype, kind, config, epilogue scale) -> the instantiation.
+template <class T, WeightKind kKind, bool kEpilogueScale = false>
 inline Status wna16_run_cfg(int cfg, const Wna16Sm90Args& a, void* ws, size_t ws_bytes, cudaStream_t s) {
-  return visit_config(cfg, Status::kUnsupported,
-                      [&](auto c) { return wna16_run<T, kKind, decltype(c)::value>(a, ws, ws_bytes, s); });
+  return visit_config(cfg, Status::kUnsupported, [&](auto c) {
+    return wna16_run<T, kKind, decltype(c)::value, kEpilogueScale>(a, ws, ws_bytes, s);
+  });
 }
 
 template <class T, WeightKind kKind>
@@ -109,8 +110,8 @@ inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int c
   const WnA16Params p = make_wna16_params(0, 0, nullptr, K, nullptr, nullptr, nullptr, nullptr, nullptr, N, M,
                                           N, K, K, nullptr, 0, num_sms);
   const sm90::Wna16Sm90Args a = sm90::make_args(p, wna16_sm90_resolve_schedule(M, N, K, num_sms, cfg, schedule));
-  // The scheduler's workspace does not depend on the element or weight kind; bf16 / uint4
-  // is the widest epilogue, asked for the bound.
+  // The scheduler's workspace does not depend on the element, weight kind or where the scale
+  // is applied (fp32 partials of the tile); bf16 / uint4 is the widest epilogue, asked for the bound.
   const size_t b0 = sm90::wna16_workspace_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a);
   const size_t b1 = sm90::wna16_workspace_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a);
   return b0 > b1 ? b0 : b1;
@@ -137,7 +138,11 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
     switch (p.kind) {
       case WeightKind::kInt4: return sm90::wna16_run_cfg<T, WeightKind::kInt4>(cfg, a, p.workspace, p.workspace_bytes, stream);
       case WeightKind::kUint4: return sm90::wna16_run_cfg<T, WeightKind::kUint4>(cfg, a, p.workspace, p.workspace_bytes, stream);
-      case WeightKind::kInt8: return sm90::wna16_run_cfg<T, WeightKind::kInt8>(cfg, a, p.workspace, p.workspace_bytes, stream);
+      case WeightKind::kInt8:
+        // Per-channel int8: the scale in the epilogue (sm90_wna16_kernel.cuh, kEpilogueScale).
+        if (p.group_size == p.K)
+          return sm90::wna16_run_cfg<T, WeightKind::kInt8, true>(cfg, a, p.workspace, p.workspace_bytes, stream);
+        return sm90::wna16_run_cfg<T, WeightKind::kInt8>(cfg, a, p.workspace, p.workspace_bytes, stream);
     }
     return Status::kUnsupported;
   };
@@ -154,11 +159,18 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
 #define QGEMM_WNA16_SM90_DECL(prefix, T, K, C)                                                                  \
   prefix template Status sm90::wna16_run<T, K, C>(const sm90::Wna16Sm90Args&, void*, size_t, cudaStream_t); \
   prefix template size_t sm90::wna16_workspace<T, K, C>(const sm90::Wna16Sm90Args&);
+// The per-channel int8 kernels with the scale in the epilogue (src/wna16_sm90_int8_pc.cu).
+#define QGEMM_WNA16_SM90_DECL_EPILOGUE_SCALE(prefix, T, K, C) \
+  prefix template Status sm90::wna16_run<T, K, C, true>(const sm90::Wna16Sm90Args&, void*, size_t, cudaStream_t);
 
 #if defined(QGEMM_WNA16_SM90_EXTERN_TEMPLATES)
 #define QGEMM_WNA16_SM90_EXTERN(T, K, C) QGEMM_WNA16_SM90_DECL(extern, T, K, C)
+#define QGEMM_WNA16_SM90_EXTERN_ES(T, K, C) QGEMM_WNA16_SM90_DECL_EPILOGUE_SCALE(extern, T, K, C)
 QGEMM_WNA16_SM90_FOR_EACH_KERNEL(QGEMM_WNA16_SM90_EXTERN, cutlass::half_t)
 QGEMM_WNA16_SM90_FOR_EACH_KERNEL(QGEMM_WNA16_SM90_EXTERN, cutlass::bfloat16_t)
+QGEMM_WNA16_SM90_FOR_EACH_ROW(QGEMM_WNA16_SM90_EXTERN_ES, cutlass::half_t, WeightKind::kInt8)
+QGEMM_WNA16_SM90_FOR_EACH_ROW(QGEMM_WNA16_SM90_EXTERN_ES, cutlass::bfloat16_t, WeightKind::kInt8)
+#undef QGEMM_WNA16_SM90_EXTERN_ES
 #undef QGEMM_WNA16_SM90_EXTERN
 #endif
 

@@ -79,7 +79,10 @@ inline constexpr int kSm90SmemBudget = 227 * 1024 - 2048;
 
 // T: cutlass::half_t or cutlass::bfloat16_t. kCfg: row of kWna16Sm90Configs.
 // kCarveout: bytes the epilogue's shared storage takes (sets the stage count).
-template <class T, WeightKind kKind, int kCfg, int kCarveout>
+// kEpilogueScale: per-channel weights without zero points whose scale the epilogue applies
+// to the fp32 accumulators (a per-row alpha): the mainloop converts the integers alone,
+// one HMUL2 fewer a register, and loads no scales.
+template <class T, WeightKind kKind, int kCfg, int kCarveout, bool kEpilogueScale = false>
 struct Wna16MainloopRS {
   static constexpr Wna16Sm90Config kC = kWna16Sm90Configs[kCfg];
   static constexpr int TileW = kC.tile_w, TileTok = kC.tile_tok, TileK = 64;
@@ -92,6 +95,8 @@ struct Wna16MainloopRS {
   using Raw = typename Frag::Raw;
   using Format = typename Frag::Format;
   static constexpr bool kHasZeros = Frag::kHasZeros;
+  static_assert(!(kEpilogueScale && kHasZeros), "the epilogue scale serves weights without zero points");
+  static constexpr bool kLoadScales = !kEpilogueScale;
   static constexpr int kBlocks = TileW / 64;                     // weight blocks per tile and k-tile
   static constexpr int kWgBlocks = TileW / 128;                  // of them, per consumer warpgroup
   static constexpr int kHalves = Format::kTileBytes / 2048;      // 2 KiB rows of a block (TMA box <= 256 x 8 B)
@@ -102,7 +107,8 @@ struct Wna16MainloopRS {
   static constexpr int kWBytes = kBlocks * Format::kTileBytes;  // weights per stage
   static constexpr int kXBytes = TileTok * TileK * 2;      // activations per stage
   static constexpr int kSBytes = TileW * 2;                // one scale row per stage
-  static constexpr int kStageBytes = kWBytes + kXBytes + kSBytes * (kHasZeros ? 2 : 1) + 16;  // + 2 mbarriers
+  static constexpr int kGroupRows = (kLoadScales ? 1 : 0) + (kHasZeros ? 1 : 0);  // scale / zero rows a stage
+  static constexpr int kStageBytes = kWBytes + kXBytes + kSBytes * kGroupRows + 16;  // + 2 mbarriers
   static constexpr int kStagesFit = (kSm90SmemBudget - kCarveout) / kStageBytes;
   static constexpr int Stages = kStagesFit > 12 ? 12 : kStagesFit;
   static_assert(Stages >= 3, "too little shared memory for the pipeline");
@@ -140,7 +146,7 @@ struct Wna16MainloopRS {
     struct TensorStorage {
       alignas(1024) cute::array_aligned<T, cute::cosize_v<SmemLayoutB>, 1024> smem_x;  // 128B swizzle: 1 KiB
       alignas(128) cute::array_aligned<uint64_t, cute::cosize_v<SmemLayoutW>, 128> smem_w;
-      alignas(128) cute::array_aligned<T, cute::cosize_v<SmemLayoutS>, 128> smem_s;
+      alignas(128) cute::array_aligned<T, kLoadScales ? cute::cosize_v<SmemLayoutS> : 8, 128> smem_s;
       alignas(128) cute::array_aligned<T, kHasZeros ? cute::cosize_v<SmemLayoutS> : 8, 128> smem_z;
     } tensors;
     using PipelineStorage = typename MainloopPipeline::SharedStorage;
@@ -149,8 +155,7 @@ struct Wna16MainloopRS {
   using TensorStorage = typename SharedStorage::TensorStorage;
   using PipelineStorage = typename SharedStorage::PipelineStorage;
 
-  static constexpr uint32_t TmaTransactionBytes =
-      uint32_t(kWBytes + kXBytes + kSBytes * (kHasZeros ? 2 : 1));
+  static constexpr uint32_t TmaTransactionBytes = uint32_t(kWBytes + kXBytes + kSBytes * kGroupRows);
 
   struct Arguments {
     const uint8_t* w;  // int4_k64 [K/64][N/64][2048] or int8_k64 [K/64][N/64][4096]
@@ -219,6 +224,7 @@ struct Wna16MainloopRS {
     const int g = args.group_size;
     bool ok = N > 0 && M > 0 && K > 0 && L == 1 && N % 64 == 0 && K % 128 == 0;
     ok = ok && g >= 64 && g % 64 == 0 && K % g == 0;
+    ok = ok && (!kEpilogueScale || g == K);
     ok = ok && args.ldx >= K && args.ldx % 8 == 0;
     ok = ok && args.w && args.x && args.scales && (!kHasZeros || args.zeros);
     ok = ok && (reinterpret_cast<uintptr_t>(args.w) % 16 == 0) && (reinterpret_cast<uintptr_t>(args.x) % 16 == 0) &&
@@ -230,7 +236,7 @@ struct Wna16MainloopRS {
   CUTLASS_DEVICE static void prefetch_tma_descriptors(Params const& p) {
     cute::prefetch_tma_descriptor(p.tma_w.get_tma_descriptor());
     cute::prefetch_tma_descriptor(p.tma_x.get_tma_descriptor());
-    cute::prefetch_tma_descriptor(p.tma_s.get_tma_descriptor());
+    if constexpr (kLoadScales) cute::prefetch_tma_descriptor(p.tma_s.get_tma_descriptor());
     if constexpr (kHasZeros) cute::prefetch_tma_descriptor(p.tma_z.get_tma_descriptor());
   }
 
@@ -287,7 +293,8 @@ struct Wna16MainloopRS {
       const int row = kt / p.tiles_per_group;
       copy(p.tma_x.with(*bar), tXgX(_, _, _, kt), tXsX(_, _, _, stage));
       copy(p.tma_w.with(*bar), tma_w.partition_S(gW(_, _, _, _, kt)), tma_w.partition_D(sW(_, _, _, _, stage)));
-      copy(p.tma_s.with(*bar), tma_s.partition_S(gS(_, _, row)), tma_s.partition_D(sS(_, _, stage)));
+      if constexpr (kLoadScales)
+        copy(p.tma_s.with(*bar), tma_s.partition_S(gS(_, _, row)), tma_s.partition_D(sS(_, _, stage)));
       if constexpr (kHasZeros)
         copy(p.tma_z.with(*bar), tma_z.partition_S(gZ(_, _, row)), tma_z.partition_D(sZ(_, _, stage)));
       ++k_tile_iter;
@@ -311,9 +318,11 @@ struct Wna16MainloopRS {
     CUTLASS_PRAGMA_UNROLL
     for (int h = 0; h < Frag::kChunks; ++h)
       Frag::set_chunk(r, h, *reinterpret_cast<const uint4*>(block + Frag::chunk_offset(tid, h)));
-    const int off = stage * TileW + blk * 64;
-    Frag::set_group(r, reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + off,
-                    reinterpret_cast<const uint16_t*>(shared.smem_z.data()) + off, tid);
+    if constexpr (kLoadScales) {
+      const int off = stage * TileW + blk * 64;
+      Frag::set_group(r, reinterpret_cast<const uint16_t*>(shared.smem_s.data()) + off,
+                      reinterpret_cast<const uint16_t*>(shared.smem_z.data()) + off, tid);
+    }
   }
 
   template <class FrgTensorC>
@@ -356,7 +365,7 @@ struct Wna16MainloopRS {
     };
     auto convert = [&](int j) {
       CUTLASS_PRAGMA_UNROLL
-      for (int m = 0; m < kWgBlocks; ++m) Frag::convert(raw[m], j, tCrA32(_, m, j));
+      for (int m = 0; m < kWgBlocks; ++m) Frag::template convert<kLoadScales>(raw[m], j, tCrA32(_, m, j));
     };
     PipelineState smem_pipe_release = smem_pipe_read;
     // k-block j of the k-tile in stage read_stage: one wgmma batch on A register set j.

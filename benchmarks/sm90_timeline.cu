@@ -3,7 +3,8 @@
 // layers, with its mainloop wrapped (TracedMainloop below: the kernel's own code runs
 // unchanged) so that one thread of each role stamps %globaltimer at:
 //   producer: load() entered / left (the last TMA of the work unit issued);
-//   consumer: mma() entered, its first k-tile landed, mma_tail() left.
+//   consumer: mma() entered, its first k-tile landed, mma_tail() left;
+//   the CTA: its mainloop object built (the kernel's start) and destroyed (its end).
 // The gap from one unit's mma_tail to the next unit's mma is the stream-K fix-up and the
 // epilogue. Weights are rotated through copies beyond L2 and L2 is flushed before each
 // traced launch, as in the benchmark. Writes one CSV row a work unit (stdout, or argv[1]);
@@ -39,6 +40,8 @@ struct Unit {
 };
 __device__ Unit g_units[kMaxCtas][kMaxUnits];
 __device__ int g_producer_units[kMaxCtas], g_consumer_units[kMaxCtas];
+// The CTA's first and last instants: the mainloop object lives for the kernel's whole body.
+__device__ unsigned long long g_cta_span[kMaxCtas][2];
 
 __device__ __forceinline__ unsigned long long now() {
   unsigned long long t;
@@ -61,6 +64,13 @@ __device__ __forceinline__ Unit* unit_of(int* counts, bool advance) {
 // inherited. Thread 0 is the producer warp's first lane, thread 128 the first consumer's.
 template <class Base>
 struct TracedMainloop : Base {
+  CUTLASS_DEVICE static int cta() { return blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z); }
+  CUTLASS_DEVICE TracedMainloop() {
+    if (threadIdx.x == 0 && cta() < kMaxCtas) g_cta_span[cta()][0] = now();
+  }
+  CUTLASS_DEVICE ~TracedMainloop() {
+    if (threadIdx.x == 128 && cta() < kMaxCtas) g_cta_span[cta()][1] = now();
+  }
   template <class... A>
   CUTLASS_DEVICE void load(A&&... a) {
     Unit* u = threadIdx.x == 0 ? unit_of(g_producer_units, true) : nullptr;
@@ -166,11 +176,14 @@ void trace_layer(FILE* csv, const Layer& L, int M, int sms) {
     CHECK(cudaMemset(flush, rep, 128 << 20));
     CHECK(cudaMemcpyToSymbol(g_producer_units, zeros, sizeof(zeros)));
     CHECK(cudaMemcpyToSymbol(g_consumer_units, zeros, sizeof(zeros)));
-    CHECK(cudaEventRecord(e0));
-    if (qgemm::run_cutlass_gemm<typename G::Gemm>(G::arguments(a, 0), ws, ws_bytes, nullptr) != qgemm::Status::kSuccess) {
+    typename G::Gemm gemm;
+    const auto args = G::arguments(a, 0);
+    if (gemm.can_implement(args) != cutlass::Status::kSuccess || gemm.initialize(args, ws) != cutlass::Status::kSuccess) {
       std::fprintf(stderr, "%s M=%d: the kernel refused the problem\n", L.name, M);
       std::exit(1);
     }
+    CHECK(cudaEventRecord(e0));  // the launch alone: initialize's lock memset is outside
+    CHECK(gemm.run() == cutlass::Status::kSuccess ? cudaSuccess : cudaErrorLaunchFailure);
     CHECK(cudaEventRecord(e1));
     CHECK(cudaEventSynchronize(e1));
     float ms = 0;
@@ -180,6 +193,8 @@ void trace_layer(FILE* csv, const Layer& L, int M, int sms) {
   // The last launch's stamps, one row a work unit.
   static Unit units[kMaxCtas][kMaxUnits];
   int pc[kMaxCtas], cc[kMaxCtas];
+  static unsigned long long span[kMaxCtas][2];
+  CHECK(cudaMemcpyFromSymbol(span, g_cta_span, sizeof(span)));
   CHECK(cudaMemcpyFromSymbol(units, g_units, sizeof(units)));
   CHECK(cudaMemcpyFromSymbol(pc, g_producer_units, sizeof(pc)));
   CHECK(cudaMemcpyFromSymbol(cc, g_consumer_units, sizeof(cc)));
@@ -187,13 +202,14 @@ void trace_layer(FILE* csv, const Layer& L, int M, int sms) {
     if (pc[cta] != cc[cta]) std::fprintf(stderr, "cta %d: %d units loaded, %d computed\n", cta, pc[cta], cc[cta]);
     for (int u = 0; u < cc[cta] && u < kMaxUnits; ++u) {
       const Unit& x = units[cta][u];
-      std::fprintf(csv, "%s,%d,%d,%s,%d,%.2f,%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu\n", L.name, M, kCfg,
-                   qgemm::kWna16Sm90Configs[kCfg].name, int(schedule.decomposition), best_ms * 1e3f, cta, x.smid, u,
-                   x.k_tiles, x.t[kLoadBegin], x.t[kLoadEnd], x.t[kMmaBegin], x.t[kFirstData], x.t[kMmaEnd]);
+      std::fprintf(csv, "%s,%d,%d,%s,%d,%d,%.2f,%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", L.name, M, kCfg,
+                   qgemm::kWna16Sm90Configs[kCfg].name, int(schedule.decomposition), QGEMM_SM90_RAMP, best_ms * 1e3f,
+                   cta, x.smid, u, x.k_tiles, span[cta][0], x.t[kLoadBegin], x.t[kLoadEnd], x.t[kMmaBegin],
+                   x.t[kFirstData], x.t[kMmaEnd], span[cta][1]);
     }
   }
-  std::fprintf(stderr, "%-8s M=%-5d row %d: best %.1f us of %d launches\n", L.name, M, kCfg, best_ms * 1e3f,
-               2 * copies + 1);
+  std::fprintf(stderr, "%-8s M=%-5d row %d ramp %d: best %.1f us of %d launches\n", L.name, M, kCfg, QGEMM_SM90_RAMP,
+               best_ms * 1e3f, 2 * copies + 1);
   for (int i = 0; i < copies; ++i) {
     CHECK(cudaFree(w[i]));
     CHECK(cudaFree(s[i]));
@@ -215,8 +231,8 @@ int main(int argc, char** argv) {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   const Layer layers[] = {{"qkv", 10240, 8192}, {"o", 8192, 8192}, {"gate_up", 57344, 8192}, {"down", 8192, 28672}};
-  std::fprintf(csv, "layer,m,row,row_name,decomposition,kernel_us,cta,smid,unit,k_tiles,load_begin,load_end,"
-                    "mma_begin,first_data,mma_end\n");
+  std::fprintf(csv, "layer,m,row,row_name,decomposition,ramp,kernel_us,cta,smid,unit,k_tiles,cta_begin,load_begin,"
+                    "load_end,mma_begin,first_data,mma_end,cta_end\n");
   for (int M : ms) {
     if (qgemm::wna16_sm90_choose_config(M) != QGEMM_TIMELINE_ROW)
       std::fprintf(stderr, "note: the dispatch runs row %d at M = %d; this binary traces row %d\n",

@@ -292,7 +292,8 @@ struct Wna16MainloopRS {
     // tokens (sm90_timeline.cu, H100). Ramp: there, keep at most kRamp k-tiles in flight
     // until the pipeline is full (k-tile i waits for k-tile i - kRamp to land).
     const bool ramp = kRamp > 0 && smem_pipe_write.count() == 0;
-    PipelineState landed = smem_pipe_write;
+    // The full barriers' phase is the consumers': the producer's state starts flipped (1).
+    PipelineState landed{smem_pipe_write.index(), smem_pipe_write.phase() ^ 1u, smem_pipe_write.count()};
     int issued = 0;
     CUTLASS_PRAGMA_NO_UNROLL
     for (; k_tile_count > 0; --k_tile_count, ++issued) {

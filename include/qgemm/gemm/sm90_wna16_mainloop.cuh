@@ -113,7 +113,7 @@ struct Wna16MainloopRS {
   static constexpr int Stages = kStagesFit > 12 ? 12 : kStagesFit;
   static_assert(Stages >= 3, "too little shared memory for the pipeline");
 #ifndef QGEMM_SM90_RAMP
-#define QGEMM_SM90_RAMP 0
+#define QGEMM_SM90_RAMP 2
 #endif
   static constexpr int kRamp = QGEMM_SM90_RAMP;  // k-tiles in flight while a CTA's pipeline fills (0: all)
 

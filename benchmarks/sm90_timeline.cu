@@ -206,14 +206,14 @@ void trace_layer(FILE* csv, const Layer& L, int M, int sms) {
     if (pc[cta] != cc[cta]) std::fprintf(stderr, "cta %d: %d units loaded, %d computed\n", cta, pc[cta], cc[cta]);
     for (int u = 0; u < cc[cta] && u < kMaxUnits; ++u) {
       const Unit& x = units[cta][u];
-      std::fprintf(csv, "%s,%d,%d,%s,%d,%d,%.2f,%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", L.name, M, kCfg,
-                   qgemm::kWna16Sm90Configs[kCfg].name, int(schedule.decomposition), QGEMM_SM90_RAMP, best_ms * 1e3f,
+      std::fprintf(csv, "%s,%d,%d,%s,%d,%.2f,%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", L.name, M, kCfg,
+                   qgemm::kWna16Sm90Configs[kCfg].name, int(schedule.decomposition), best_ms * 1e3f,
                    cta, x.smid, u, x.k_tiles, span[cta][0], x.t[kLoadBegin], x.t[kLoadEnd], x.t[kMmaBegin],
                    x.t[kFirstData], x.t[kMmaEnd], span[cta][1]);
     }
   }
-  std::fprintf(stderr, "%-8s M=%-5d row %d ramp %d: best %.1f us of %d launches\n", L.name, M, kCfg, QGEMM_SM90_RAMP,
-               best_ms * 1e3f, 2 * copies + 1);
+  std::fprintf(stderr, "%-8s M=%-5d row %d decomposition %d: best %.1f us of %d launches\n", L.name, M, kCfg,
+               int(schedule.decomposition), best_ms * 1e3f, 2 * copies + 1);
   for (int i = 0; i < copies; ++i) {
     CHECK(cudaFree(w[i]));
     CHECK(cudaFree(s[i]));
@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   const Layer layers[] = {{"qkv", 10240, 8192}, {"o", 8192, 8192}, {"gate_up", 57344, 8192}, {"down", 8192, 28672}};
-  std::fprintf(csv, "layer,m,row,row_name,decomposition,ramp,kernel_us,cta,smid,unit,k_tiles,cta_begin,load_begin,"
+  std::fprintf(csv, "layer,m,row,row_name,decomposition,kernel_us,cta,smid,unit,k_tiles,cta_begin,load_begin,"
                     "load_end,mma_begin,first_data,mma_end,cta_end\n");
   for (int M : ms) {
     if (qgemm::wna16_sm90_choose_config(M) != QGEMM_TIMELINE_ROW)

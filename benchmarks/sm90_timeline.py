@@ -22,11 +22,11 @@ def summarise(path: str) -> str:
     rows = defaultdict(list)
     with open(path) as f:
         for r in csv.DictReader(f):
-            rows[(r["layer"], int(r["m"]), int(r["ramp"]))].append(r)
-    out = [f"{'layer':<8} {'M':>5} {'ramp':>4} {'event':>6} {'span':>6} {'ctas':>4} {'units':>5} {'k/unit':>8} | "
+            rows[(r["layer"], int(r["m"]), int(r["decomposition"]))].append(r)
+    out = [f"{'layer':<8} {'M':>5} {'dec':>4} {'event':>6} {'span':>6} {'ctas':>4} {'units':>5} {'k/unit':>8} | "
            f"{'first mma (min mean max)':>24} | {'1st k-tile wait':>20} | {'ns a k-tile':>20} | "
            f"{'gap between units':>20} | {'last mma -> end':>20}"]
-    for (layer, m, ramp), rs in rows.items():
+    for (layer, m, dec), rs in rows.items():
         t0 = min(int(r["cta_begin"]) for r in rs)
         us = lambda r, key: (int(r[key]) - t0) / 1e3  # noqa: E731
         by_cta = defaultdict(list)
@@ -44,7 +44,7 @@ def summarise(path: str) -> str:
                     gaps.append(us(units[i + 1], "mma_begin") - us(r, "mma_end"))
         ks = [int(r["k_tiles"]) for r in rs]
         span = max(us(r, "cta_end") for r in rs)
-        out.append(f"{layer:<8} {m:>5} {ramp:>4} {float(rs[0]['kernel_us']):6.1f} {span:6.1f} {len(by_cta):>4} "
+        out.append(f"{layer:<8} {m:>5} {dec:>4} {float(rs[0]['kernel_us']):6.1f} {span:6.1f} {len(by_cta):>4} "
                    f"{len(rs):>5} {min(ks):>3}-{max(ks):<4} | {_fmt(starts):>24} | {_fmt(waits)} | "
                    f"{min(per_k):6.0f} {st.mean(per_k):6.0f} {max(per_k):6.0f} | {_fmt(gaps)} | {_fmt(tails)}")
     return "\n".join(out)

@@ -112,10 +112,6 @@ struct Wna16MainloopRS {
   static constexpr int kStagesFit = (kSm90SmemBudget - kCarveout) / kStageBytes;
   static constexpr int Stages = kStagesFit > 12 ? 12 : kStagesFit;
   static_assert(Stages >= 3, "too little shared memory for the pipeline");
-#ifndef QGEMM_SM90_RAMP
-#define QGEMM_SM90_RAMP 2
-#endif
-  static constexpr int kRamp = QGEMM_SM90_RAMP;  // k-tiles in flight while a CTA's pipeline fills (0: all)
 
   using DispatchPolicy = Wna16Sm90Policy<Stages, ClusterShape, cutlass::gemm::KernelTmaWarpSpecializedCooperative>;
   using ArchTag = cutlass::arch::Sm90;
@@ -287,20 +283,8 @@ struct Wna16MainloopRS {
     Tensor tXgX = tma_x.partition_S(gX);  // (TMA, TMA_N, TMA_K, k)
     Tensor tXsX = tma_x.partition_D(sX);  // (TMA, TMA_N, TMA_K, PIPE)
 
-    // A CTA's first unit starts on an empty pipeline, and every CTA asks for all its stages
-    // at once. Under that burst a CTA's first k-tile landed ~5 us after its request at 64
-    // tokens (sm90_timeline.cu, H100). Ramp: there, keep at most kRamp k-tiles in flight
-    // until the pipeline is full (k-tile i waits for k-tile i - kRamp to land).
-    const bool ramp = kRamp > 0 && smem_pipe_write.count() == 0;
-    // The full barriers' phase is the consumers': the producer's state starts flipped (1).
-    PipelineState landed{smem_pipe_write.index(), smem_pipe_write.phase() ^ 1u, smem_pipe_write.count()};
-    int issued = 0;
     CUTLASS_PRAGMA_NO_UNROLL
-    for (; k_tile_count > 0; --k_tile_count, ++issued) {
-      if (ramp && issued >= kRamp && issued < Stages) {
-        pipeline.consumer_wait(landed);  // a wait only: the consumers still take and release it
-        ++landed;
-      }
+    for (; k_tile_count > 0; --k_tile_count) {
       pipeline.producer_acquire(smem_pipe_write);
       using BarrierType = typename MainloopPipeline::ProducerBarrierType;
       BarrierType* bar = pipeline.producer_get_barrier(smem_pipe_write);

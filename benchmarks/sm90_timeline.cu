@@ -162,7 +162,7 @@ void trace_layer(FILE* csv, const Layer& L, int M, int sms) {
   CHECK(cudaMalloc(&out, size_t(M) * L.n * sizeof(T)));
   CHECK(cudaMalloc(&flush, 128 << 20));
 
-  qgemm::Wna16Sm90Schedule schedule = qgemm::wna16_sm90_choose_schedule(M, L.n, L.k, sms, kCfg);
+  qgemm::Wna16Sm90Schedule schedule = qgemm::wna16_sm90_choose_schedule(M, L.n, L.k, sms, kCfg, kKind);
   if (const char* d = std::getenv("QGEMM_TIMELINE_DECOMPOSITION"))  // CUTLASS's DecompositionMode, forced
     schedule = qgemm::Wna16Sm90Schedule{qgemm::Sm90Decomposition(std::atoi(d)), 1, true};
   qgemm::sm90::Wna16Sm90Args a{x, L.k, w[0], s[0], nullptr, nullptr, out, L.n, M, L.n, L.k, 128, sms, schedule};

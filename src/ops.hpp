@@ -79,8 +79,9 @@ int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, cons
 size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config, int decomposition, int splits,
                                   int deterministic);
 std::string wna16_sm90_configs_string();
-// The dispatch's decomposition (Sm90Decomposition) for these sizes and row; -1 without 90a.
-int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config);
+// The dispatch's decomposition (Sm90Decomposition) for these sizes, row and weight kind
+// (0 int4, 1 uint4, 2 int8); -1 without 90a, or for a row or kind that does not exist.
+int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind);
 int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,

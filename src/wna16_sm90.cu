@@ -47,9 +47,10 @@ size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config, 
   return qgemm::wna16_sm90_workspace_bytes(M, N, K, num_sms, config, forced ? &s : nullptr);
 }
 
-int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config) {
+int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind) {
   const int cfg = wna16_sm90_resolve_config(M, config);
-  return cfg < 0 ? -1 : static_cast<int>(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg).decomposition);
+  if (cfg < 0 || kind < 0 || kind > static_cast<int>(WeightKind::kInt8)) return -1;
+  return static_cast<int>(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind(kind)).decomposition);
 }
 
 std::string wna16_sm90_configs_string() {

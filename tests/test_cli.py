@@ -21,11 +21,20 @@ def test_info_quantizes_every_scheme():
 
 
 @pytest.mark.skipif(bool(qgemm.cuda_available()), reason="runs for real on a GPU machine")
-@pytest.mark.parametrize("args", [("qgemm", "demo"), ("qgemm.bench", "--models", "llama3-8b")])
+@pytest.mark.parametrize("args", [("qgemm", "demo"), ("qgemm.bench", "--models", "llama3-8b"),
+                                  ("qgemm.bench", "--int8-scale-ab", "--models", "llama3-8b")])
 def test_gpu_entries_exit_cleanly_without_kernels(args):
     res = _run(*args)
     assert res.returncode == 0, res.stderr
     assert qgemm.cuda_available().reason in res.stdout
+
+
+def test_bench_int8_scale_ab_pairs_grouped_with_per_channel_int8():
+    # --int8-scale-ab adds int8 g128 (scaled in the sm90 mainloop) beside the default
+    # per-channel int8 methods (scaled in its epilogue), both activation types.
+    from qgemm import bench
+    assert [m.name for m in bench._int8_scale_ab_methods()] == ["qgemm_int8_g128_fp16", "qgemm_int8_g128_bf16"]
+    assert {"qgemm_int8_pc_fp16", "qgemm_int8_pc_bf16"} <= {m.name for m in bench._methods()}
 
 
 def test_built_extension_imports():

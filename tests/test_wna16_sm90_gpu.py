@@ -208,7 +208,8 @@ def test_dispatch_stream_k_band(scheme, group, dtype):
     sms = torch.cuda.get_device_properties(0).multi_processor_count
     if not (sms <= 2 * (n // 128) and 10 * (n // 128) < 7 * sms):
         pytest.skip(f"{n // 128} tiles are outside the stream-K band on {sms} SMs")
-    assert _ext.extension().wna16_sm90_schedule(m, n, k, sms, -1) == ops.SM90_DECOMPOSITIONS.index("stream_k")
+    kind = {"int4": 0, "int8": 2}[scheme]
+    assert _ext.extension().wna16_sm90_schedule(m, n, k, sms, -1, kind) == ops.SM90_DECOMPOSITIONS.index("stream_k")
     qw = _weight(n, k, scheme, "int", group, dtype)
     pw = qgemm.prepack(qw, "cuda", dtype, format=_k64(scheme))
     x = torch.randn(m, k, device="cuda").to(dtype)

@@ -58,30 +58,72 @@ def test_gpu_tests_cover_every_sm90_row():
     assert ops.sm90_table_rows() == NUM_CONFIGS
 
 
-def test_sm90_schedule_splits_only_a_single_underfilled_wave():
+def test_sm90_schedule_splits_underfilled_waves():
     # Host-side dispatch (wna16_sm90_choose_schedule): stream-K (3) where every tile fits one
-    # wave filling half to 70 % of the SMs, else CUTLASS's heuristic (0).
+    # wave filling half to 70 % of the SMs, and for 4-bit weights on the rows of up to 128
+    # tokens where two or more waves, the last at least half full, keep under 90 % of the SM
+    # time busy; else CUTLASS's heuristic (0).
     from qgemm import _ext, ops
     if "90a" not in _ext.compiled_archs():
         pytest.skip("build without 90a kernels")
     ext = _ext.extension()
     heuristic, stream_k = 0, ops.SM90_DECOMPOSITIONS.index("stream_k")
-    # 70B qkv at 256 tokens: 80 tiles of 128 x 256 on 132 SMs; the band's edges, 66 and 92
-    # tiles, and just outside them, 65 and 93.
-    assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, -1) == stream_k
-    assert ext.wna16_sm90_schedule(256, 66 * 128, 8192, 132, -1) == stream_k
-    assert ext.wna16_sm90_schedule(256, 92 * 128, 8192, 132, -1) == stream_k
-    assert ext.wna16_sm90_schedule(256, 65 * 128, 8192, 132, -1) == heuristic
-    assert ext.wna16_sm90_schedule(256, 93 * 128, 8192, 132, -1) == heuristic
-    # Fewer than half a wave (CUTLASS splits those itself), a nearly full wave, several waves.
-    assert ext.wna16_sm90_schedule(256, 8192, 8192, 132, -1) == heuristic   # 64 tiles
-    assert ext.wna16_sm90_schedule(512, 8192, 8192, 132, -1) == heuristic   # 128 tiles
-    assert ext.wna16_sm90_schedule(64, 57344, 8192, 132, -1) == heuristic   # 224 tiles
-    assert ext.wna16_sm90_schedule(1024, 8192, 28672, 132, -1) == heuristic  # 256 tiles
-    # Too few k-tiles to split; and a forced row is planned by its own tile.
-    assert ext.wna16_sm90_schedule(256, 10240, 512, 132, -1) == heuristic
-    assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, 1) == heuristic  # 256 x 64: 160 tiles
-    assert ext.wna16_sm90_schedule(256, 10240, 8192, 132, 99) == -1
+    int4, uint4, int8 = 0, 1, 2
+
+    def schedule(m, n, k, cfg=-1, kind=int4, sms=132):
+        return ext.wna16_sm90_schedule(m, n, k, sms, cfg, kind)
+
+    # One wave: 70B qkv at 256 tokens, 80 tiles of 128 x 256 on 132 SMs; the band's edges, 66
+    # and 92 tiles, and just outside them, 65 and 93; every weight kind alike.
+    for kind in (int4, uint4, int8):
+        assert schedule(256, 10240, 8192, kind=kind) == stream_k
+        assert schedule(256, 66 * 128, 8192, kind=kind) == stream_k
+        assert schedule(256, 92 * 128, 8192, kind=kind) == stream_k
+        assert schedule(256, 65 * 128, 8192, kind=kind) == heuristic
+        assert schedule(256, 93 * 128, 8192, kind=kind) == heuristic
+    # Several waves: 70B gate_up at 32 / 64 / 128 tokens, 224 tiles of 256 wide (2 waves, the
+    # last 92 / 132 full, 85 % busy): stream-K for int4 and uint4, the heuristic for int8.
+    for m in (17, 32, 64, 100, 128):
+        assert schedule(m, 57344, 8192) == stream_k, m
+        assert schedule(m, 57344, 8192, kind=uint4) == stream_k, m
+        assert schedule(m, 57344, 8192, kind=int8) == heuristic, m
+    # Its edges at 256-wide tiles: a last wave of 66 tiles (198) and 65 (197); 90 % busy
+    # is 237.6 tiles (237 splits, 238 does not); three waves, 330 / 356 / 357 tiles.
+    assert schedule(64, 198 * 256, 8192) == stream_k
+    assert schedule(64, 197 * 256, 8192) == heuristic
+    assert schedule(64, 237 * 256, 8192) == stream_k
+    assert schedule(64, 238 * 256, 8192) == heuristic
+    assert schedule(64, 330 * 256, 8192) == stream_k
+    assert schedule(64, 356 * 256, 8192) == stream_k
+    assert schedule(64, 357 * 256, 8192) == heuristic
+    # Not on the rows of more than 128 tokens (gate_up at 1024: 1792 tiles of 128 x 256, and
+    # at 192 tokens, 448 tiles of 128 x 192, whose last wave is under half).
+    assert schedule(1024, 57344, 8192) == heuristic
+    assert schedule(192, 57344, 8192) == heuristic
+    # Fewer than half a wave (CUTLASS splits those itself), a nearly full wave, full waves.
+    assert schedule(256, 8192, 8192) == heuristic    # 64 tiles
+    assert schedule(512, 8192, 8192) == heuristic    # 128 tiles
+    assert schedule(64, 28672, 4096) == heuristic    # 8B gate_up: 112 tiles, one wave
+    assert schedule(1024, 8192, 28672) == heuristic  # 256 tiles
+    # Too few k-tiles to split; a forced row is planned by its own tile; no such row or kind.
+    assert schedule(256, 10240, 512) == heuristic
+    assert schedule(64, 57344, 512) == heuristic
+    assert schedule(256, 10240, 8192, cfg=1) == heuristic  # 256 x 64: 160 tiles, 61 % busy
+    assert schedule(256, 10240, 8192, cfg=99) == -1
+    assert schedule(64, 57344, 8192, kind=3) == -1
+    assert schedule(64, 57344, 8192, kind=-1) == -1
+
+
+def test_sm90_workspace_covers_either_weight_kind():
+    # The dispatch's schedule depends on the weight kind, the workspace size does not take
+    # it: where 4-bit weights run stream-K and int8 the heuristic, it is stream-K's.
+    from qgemm import _ext
+    if "90a" not in _ext.compiled_archs():
+        pytest.skip("build without 90a kernels")
+    ext = _ext.extension()
+    args = (64, 57344, 8192, 132, -1)
+    assert ext.wna16_sm90_schedule(*args, 0) != ext.wna16_sm90_schedule(*args, 2)
+    assert ext.wna16_sm90_workspace_bytes(*args, -1, 1, 1) == ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1) > 0
 
 
 def test_sm90_workspace_refuses_a_bad_forced_schedule():

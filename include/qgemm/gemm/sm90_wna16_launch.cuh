@@ -93,10 +93,10 @@ inline bool wna16_sm90_schedule_valid(const Wna16Sm90Schedule& s) {
   return known && splits_ok;
 }
 
-// The schedule a call runs: the caller's, or (null) the dispatch's for these sizes and row.
-inline Wna16Sm90Schedule wna16_sm90_resolve_schedule(int M, int N, int K, int num_sms, int cfg,
+// The schedule a call runs: the caller's, or (null) the dispatch's for these sizes, row and weights.
+inline Wna16Sm90Schedule wna16_sm90_resolve_schedule(int M, int N, int K, int num_sms, int cfg, WeightKind kind,
                                                      const Wna16Sm90Schedule* forced) {
-  return forced ? *forced : wna16_sm90_choose_schedule(M, N, K, num_sms, cfg);
+  return forced ? *forced : wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, kind);
 }
 
 // Workspace (stream-K partials and counters) for these sizes, config and schedule (null:
@@ -109,12 +109,19 @@ inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int c
   // The workspace depends on the sizes only: strides and group size take their least values.
   const WnA16Params p = make_wna16_params(0, 0, nullptr, K, nullptr, nullptr, nullptr, nullptr, nullptr, N, M,
                                           N, K, K, nullptr, 0, num_sms);
-  const sm90::Wna16Sm90Args a = sm90::make_args(p, wna16_sm90_resolve_schedule(M, N, K, num_sms, cfg, schedule));
   // The scheduler's workspace does not depend on the element, weight kind or where the scale
   // is applied (fp32 partials of the tile); bf16 / uint4 is the widest epilogue, asked for the bound.
-  const size_t b0 = sm90::wna16_workspace_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a);
-  const size_t b1 = sm90::wna16_workspace_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a);
-  return b0 > b1 ? b0 : b1;
+  auto bytes = [&](const Wna16Sm90Schedule& s) {
+    const sm90::Wna16Sm90Args a = sm90::make_args(p, s);
+    const size_t b0 = sm90::wna16_workspace_cfg<cutlass::bfloat16_t, WeightKind::kUint4>(cfg, a);
+    const size_t b1 = sm90::wna16_workspace_cfg<cutlass::half_t, WeightKind::kInt4>(cfg, a);
+    return b0 > b1 ? b0 : b1;
+  };
+  if (schedule) return bytes(*schedule);
+  // The dispatch's schedule depends on the weights (4-bit or int8): room for either.
+  const size_t four_bit = bytes(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt4));
+  const size_t int8 = bytes(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt8));
+  return four_bit > int8 ? four_bit : int8;
 }
 
 // schedule: null for the dispatch's (wna16_sm90_choose_schedule).
@@ -132,7 +139,7 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
   if (schedule && !wna16_sm90_schedule_valid(*schedule)) return Status::kInvalidArgument;
 
   const sm90::Wna16Sm90Args a =
-      sm90::make_args(p, wna16_sm90_resolve_schedule(p.M, p.N, p.K, p.num_sms, cfg, schedule));
+      sm90::make_args(p, wna16_sm90_resolve_schedule(p.M, p.N, p.K, p.num_sms, cfg, p.kind, schedule));
   auto run = [&](auto dtype) {
     using T = decltype(dtype);
     switch (p.kind) {

@@ -120,22 +120,37 @@ struct Wna16Sm90Schedule {
   bool deterministic = true;
 };
 
-// The dispatch's schedule for a row: CUTLASS's heuristic, except where all tiles fit one wave
-// that fills half to 70 % of the SMs. There the heuristic stays data-parallel (it splits
-// only tails under half a wave) and stream-K over every SM is faster despite its fix-up:
-// qkv of the 70B block at 256 tokens (80 tiles of 128 x 256 on 132 SMs) int4 g128 fp16
-// 72.6 us against 80.8 / 84.2, int8 fp16 79.7 against 85.3 / 91.9 (H100, one process,
-// benchmarks/results/bench_schedules_h100_pre_cd3b09b.json; the rule's A/B in
-// bench_schedule_rule_h100_cd3b09b.json). Fuller single waves and multi-wave grids keep the
-// heuristic: forced stream-K lost there (down at 1024 tokens, 256 tiles: 770 against 675).
-inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg) {
+// The dispatch's schedule for a row: CUTLASS's heuristic, except in two cases where it stays
+// data-parallel (it splits only tails under half a wave) and stream-K over every SM is faster
+// despite its fix-up:
+// - All tiles fit one wave that fills half to 70 % of the SMs: qkv of the 70B block at 256
+//   tokens (80 tiles of 128 x 256 on 132 SMs) int4 g128 fp16 72.6 us against 80.8 / 84.2,
+//   int8 fp16 79.7 against 85.3 / 91.9 (H100, one process,
+//   benchmarks/results/bench_schedules_h100_pre_cd3b09b.json; the rule's A/B in
+//   bench_schedule_rule_h100_cd3b09b.json).
+// - 4-bit weights on the rows of up to 128 tokens, two or more waves with the last one at
+//   least half full, under 90 % of the SM time busy: gate_up of the 70B block at 17-128
+//   tokens (224 tiles of 256 x 32 / 64 / 128, 85 %). At 64 tokens int4 g128 fp16 124.5-126.6
+//   us against 134.4-135.1 (the kernel alone, three passes each,
+//   sm90_timeline_m64_{heuristic,stream_k}_h100_ffe034f.csv); at 32 / 128 tokens 110.1 /
+//   199.7 against 114.5 / 204.3 (bench_sk_rows_ramp2_h100_e9da723.json). The int4
+//   conversion bounds those rows, so spreading the second wave over every SM pays; int8 is
+//   nearer the memory bound there and lost (179.7 against 168.1 at 64 tokens).
+// Fuller waves keep the heuristic: forced stream-K lost there (down at 1024 tokens, 256
+// tiles: 770 against 675).
+inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg, WeightKind kind) {
   Wna16Sm90Schedule s;
-  if (cfg < 0 || cfg >= kWna16Sm90NumConfigs || !kWna16Sm90Configs[cfg].stream_k) return s;
+  if (cfg < 0 || cfg >= kWna16Sm90NumConfigs || !kWna16Sm90Configs[cfg].stream_k || num_sms <= 0) return s;
   const auto& c = kWna16Sm90Configs[cfg];
+  const long sms = num_sms;
   const long tiles = long(detail::cdiv(N, c.tile_w)) * detail::cdiv(M, c.tile_tok);
+  const long waves = (tiles + sms - 1) / sms;
+  const long last_wave = tiles - (waves - 1) * sms;
   const bool split_worth_it = K / 64 > 8;  // CUTLASS splits no tile of 8 k-tiles or fewer
-  if (split_worth_it && 2 * tiles >= num_sms && 10 * tiles < 7 * long(num_sms))
-    s.decomposition = Sm90Decomposition::kStreamK;
+  const bool one_short_wave = waves == 1 && 2 * tiles >= sms && 10 * tiles < 7 * sms;
+  const bool four_bit_waves = kind != WeightKind::kInt8 && c.tile_tok <= 128 && waves >= 2 &&
+                              2 * last_wave >= sms && 10 * tiles < 9 * waves * sms;
+  if (split_worth_it && (one_short_wave || four_bit_waves)) s.decomposition = Sm90Decomposition::kStreamK;
   return s;
 }
 

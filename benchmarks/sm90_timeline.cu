@@ -42,7 +42,8 @@ struct Unit {
 };
 __device__ Unit g_units[kMaxCtas][kMaxUnits];
 __device__ int g_producer_units[kMaxCtas], g_consumer_units[kMaxCtas];
-// The CTA's first and last instants: the mainloop object lives for the kernel's whole body.
+// The CTA's first and last instants: the mainloop object lives for the kernel's whole body
+// (the end as the first consumer warpgroup leaves; the second may leave a little later).
 __device__ unsigned long long g_cta_span[kMaxCtas][2];
 
 __device__ __forceinline__ unsigned long long now() {
@@ -78,6 +79,7 @@ struct TracedMainloop : Base {
     Unit* u = threadIdx.x == 0 ? unit_of(g_producer_units, true) : nullptr;
     if (u) u->t[kLoadBegin] = now();
     Base::load(static_cast<A&&>(a)...);
+    __syncwarp();  // the lane Base::load elected has issued its last TMA
     if (u) u->t[kLoadEnd] = now();
   }
   template <class Pipeline, class State, class Accum, class Storage, class Params>

@@ -219,6 +219,25 @@ def test_dispatch_stream_k_band(scheme, group, dtype):
 
 
 @requires_sm90
+@pytest.mark.parametrize("scheme,zero_point,dtype", [("int4", "int", torch.float16), ("uint4", "float", torch.bfloat16)])
+def test_dispatch_stream_k_across_waves(scheme, zero_point, dtype):
+    # 4-bit weights where two waves of 256 x 64 tiles leave the second 70 % full (the 70B
+    # gate_up's case at 64 tokens): the dispatch runs stream-K (int8 keeps the heuristic),
+    # against the reference, with bias, repeatable.
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    n, k, m = (sms + (7 * sms + 9) // 10) * 256, 1024, 64
+    ext = _ext.extension()
+    assert ext.wna16_sm90_schedule(m, n, k, sms, -1, 0) == ops.SM90_DECOMPOSITIONS.index("stream_k")
+    assert ext.wna16_sm90_schedule(m, n, k, sms, -1, 2) == 0
+    qw = _weight(n, k, scheme, zero_point, 128, dtype)
+    pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
+    x = torch.randn(m, k, device="cuda").to(dtype)
+    bias = torch.randn(n, device="cuda").to(dtype)
+    _check(x, qw, pw, bias, dtype, f"{scheme} stream-K across waves")
+    assert torch.equal(qgemm.linear(x, pw, bias), qgemm.linear(x, pw, bias))
+
+
+@requires_sm90
 def test_bad_schedule_is_refused(monkeypatch):
     qw = _weight(128, 256, "int4", "int", 128, torch.float16)
     pw = qgemm.prepack(qw, "cuda", torch.float16, format="int4_k64")

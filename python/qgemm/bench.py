@@ -157,8 +157,8 @@ def _int8_scale_ab_methods():
     """int8 with 128-wide groups beside the default per-channel methods: the sm90 kernel
     scales per-channel int8 in its epilogue, and grouped int8 in its mainloop (an HMUL2 a
     register pair and one scale row a k-tile, as it scaled per-channel int8 before the
-    epilogue did). The scales add 1.6 % to g128's bytes: at M >= 32, where the sm90 kernel
-    runs and is not bandwidth-bound, the pair times where the scale is applied."""
+    epilogue did). The scales add 1.6 % to g128's bytes: where the sm90 kernel
+    runs (above 16 tokens) and is not bandwidth-bound, the pair times where the scale is applied."""
     return [_ours("int8", 128, dt) for dt in (torch.float16, torch.bfloat16)]
 
 

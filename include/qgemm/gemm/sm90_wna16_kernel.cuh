@@ -4,7 +4,7 @@
 //
 //   Sm90Wna16<T, kKind, kCfg, kEpilogueScale>  T = cutlass::half_t | cutlass::bfloat16_t
 //
-// kEpilogueScale (per-channel int4 / int8): the epilogue multiplies the fp32 accumulators by
+// kEpilogueScale (per-channel int8; any kind without zeros could): the epilogue multiplies the fp32 accumulators by
 // the channel's scale (PerRowLinCombPerRowBiasEltAct: D = scale[row] * acc + bias[row]) and
 // the mainloop feeds wgmma the integers themselves (exact in fp16 / bf16).
 //

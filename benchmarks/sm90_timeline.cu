@@ -56,8 +56,9 @@ __device__ __forceinline__ int smid() {
   asm volatile("mov.u32 %0, %%smid;" : "=r"(s));
   return s;
 }
+__device__ __forceinline__ int cta_index() { return blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z); }
 __device__ __forceinline__ Unit* unit_of(int* counts, bool advance) {
-  const int cta = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+  const int cta = cta_index();
   if (cta >= kMaxCtas) return nullptr;
   const int u = advance ? counts[cta]++ : counts[cta] - 1;
   return u < kMaxUnits ? &g_units[cta][u] : nullptr;
@@ -67,12 +68,11 @@ __device__ __forceinline__ Unit* unit_of(int* counts, bool advance) {
 // inherited. Thread 0 is the producer warp's first lane, thread 128 the first consumer's.
 template <class Base>
 struct TracedMainloop : Base {
-  CUTLASS_DEVICE static int cta() { return blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z); }
   CUTLASS_DEVICE TracedMainloop() {
-    if (threadIdx.x == 0 && cta() < kMaxCtas) g_cta_span[cta()][0] = now();
+    if (threadIdx.x == 0 && cta_index() < kMaxCtas) g_cta_span[cta_index()][0] = now();
   }
   CUTLASS_DEVICE ~TracedMainloop() {
-    if (threadIdx.x == 128 && cta() < kMaxCtas) g_cta_span[cta()][1] = now();
+    if (threadIdx.x == 128 && cta_index() < kMaxCtas) g_cta_span[cta_index()][1] = now();
   }
   template <class... A>
   CUTLASS_DEVICE void load(A&&... a) {
@@ -88,7 +88,7 @@ struct TracedMainloop : Base {
     const bool stamp = threadIdx.x == 128;
     const unsigned long long t0 = now();
     // Waiting here for the first k-tile is what Base::mma does first; it then finds it landed.
-    pipeline.consumer_wait(read, pipeline.consumer_try_wait(read));
+    pipeline.consumer_wait(read);
     if (stamp) {
       // The consumer's unit index follows the producer's count of the same CTA (one unit
       // each, in order), kept separately so the two roles never race on a counter.

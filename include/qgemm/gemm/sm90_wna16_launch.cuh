@@ -118,10 +118,14 @@ inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int c
     return b0 > b1 ? b0 : b1;
   };
   if (schedule) return bytes(*schedule);
-  // The dispatch's schedule depends on the weights (4-bit or int8): room for either.
-  const size_t four_bit = bytes(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt4));
-  const size_t int8 = bytes(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt8));
-  return four_bit > int8 ? four_bit : int8;
+  // The dispatch's schedule depends on the weights (4-bit or int8): room for either. The
+  // rule chooses the decomposition alone, so the sizes differ only where it does.
+  const Wna16Sm90Schedule four_bit = wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt4);
+  const Wna16Sm90Schedule int8 = wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt8);
+  const size_t b = bytes(four_bit);
+  if (int8.decomposition == four_bit.decomposition) return b;
+  const size_t b8 = bytes(int8);
+  return b > b8 ? b : b8;
 }
 
 // schedule: null for the dispatch's (wna16_sm90_choose_schedule).

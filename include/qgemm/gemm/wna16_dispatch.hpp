@@ -65,7 +65,8 @@ constexpr int wna16_smem_bytes(const Wna16TileConfig& c, WeightKind k) {
 }
 
 namespace detail {
-constexpr int cdiv(int a, int b) { return (a + b - 1) / b; }
+template <class I>
+constexpr I cdiv(I a, I b) { return (a + b - 1) / b; }
 }  // namespace detail
 
 // ------------------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num
   const auto& c = kWna16Sm90Configs[cfg];
   const long sms = num_sms;
   const long tiles = long(detail::cdiv(N, c.tile_w)) * detail::cdiv(M, c.tile_tok);
-  const long waves = (tiles + sms - 1) / sms;
+  const long waves = detail::cdiv(tiles, sms);
   const long last_wave = tiles - (waves - 1) * sms;
   const bool split_worth_it = K / 64 > 8;  // CUTLASS splits no tile of 8 k-tiles or fewer
   const bool one_short_wave = waves == 1 && 2 * tiles >= sms && 10 * tiles < 7 * sms;

@@ -133,7 +133,7 @@ struct Wna16Sm90Schedule {
 //   least half full, under 90 % of the SM time busy: gate_up of the 70B block at 17-128
 //   tokens (224 tiles of 256 x 32 / 64 / 128, 85 %). At 64 tokens int4 g128 fp16 124.5-126.6
 //   us against 134.4-135.1 (the kernel alone, three passes each,
-//   sm90_timeline_m64_{heuristic,stream_k}_h100_e9da723_ramp0.csv); at 32 / 128 tokens 110.1 /
+//   sm90_timeline_m64_{heuristic,stream_k}_p{1,2,3}_h100_e9da723_ramp0.csv); at 32 / 128 tokens 110.1 /
 //   199.7 against 114.5 / 204.3 (bench_sk_rows_ramp2_h100_e9da723.json). The int4
 //   conversion bounds those rows, so spreading the second wave over every SM pays; int8 is
 //   nearer the memory bound there and lost (179.7 against 168.1 at 64 tokens).

@@ -14,7 +14,8 @@
 //        -Iinclude -isystem <cutlass>/include -o sm90_timeline benchmarks/sm90_timeline.cu
 //   ./sm90_timeline timeline.csv [M ...]        (needs an sm_90 GPU; M defaults to 64)
 // The dispatch's schedule, or QGEMM_TIMELINE_DECOMPOSITION=d forces CUTLASS's decomposition d
-// (0 heuristic, 1 data-parallel, 2 split-K, 3 stream-K; deterministic reduction).
+// (0 heuristic, 1 data-parallel, 2 split-K, 3 stream-K), and QGEMM_TIMELINE_REDUCTION=r the
+// reduction of split tiles (Sm90Reduction: 1 peer slots, the default; 2 CUTLASS's turnstile).
 // One row of kWna16Sm90Configs is compiled (each takes minutes): -DQGEMM_TIMELINE_ROW=r, 1
 // (the dispatch's at 33-64 tokens) unless named.
 #include <cstdio>
@@ -166,7 +167,8 @@ void trace_layer(FILE* csv, const Layer& L, int M, int sms) {
 
   qgemm::Wna16Sm90Schedule schedule = qgemm::wna16_sm90_choose_schedule(M, L.n, L.k, sms, kCfg, kKind);
   if (const char* d = std::getenv("QGEMM_TIMELINE_DECOMPOSITION"))  // CUTLASS's DecompositionMode, forced
-    schedule = qgemm::Wna16Sm90Schedule{qgemm::Sm90Decomposition(std::atoi(d)), 1, true};
+    schedule.decomposition = qgemm::Sm90Decomposition(std::atoi(d));
+  if (const char* r = std::getenv("QGEMM_TIMELINE_REDUCTION")) schedule.reduction = qgemm::Sm90Reduction(std::atoi(r));
   qgemm::sm90::Wna16Sm90Args a{x, L.k, w[0], s[0], nullptr, nullptr, out, L.n, M, L.n, L.k, 128, sms, schedule};
   size_t ws_bytes = G::Gemm::get_workspace_size(G::arguments(a, 0));
   void* ws = nullptr;

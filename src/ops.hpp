@@ -73,11 +73,11 @@ int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, cons
 
 // sm90a W4A16 GEMM on int4_k64 weights (include/qgemm/gemm/sm90_wna16_launch.cuh).
 // config: a row of kWna16Sm90Configs or -1 (chosen by M). decomposition: -1 for the
-// dispatch's schedule, else a Sm90Decomposition with splits (split-K) and deterministic
-// (0: the arrival-order reduction, measurement only). Returns kUnsupported (2) where the
+// dispatch's schedule, else a Sm90Decomposition with splits (split-K) and a Sm90Reduction
+// (0 arrival order: measurement only; 1 peer slots; 2 CUTLASS's turnstile). Returns kUnsupported (2) where the
 // build has no 90a kernels or the device is not sm_90.
 size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config, int decomposition, int splits,
-                                  int deterministic);
+                                  int reduction);
 std::string wna16_sm90_configs_string();
 // The dispatch's decomposition (Sm90Decomposition) for these sizes, row and weight kind
 // (0 int4, 1 uint4, 2 int8); -1 without 90a, or for a row or kind that does not exist.
@@ -86,7 +86,7 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                          size_t workspace_bytes, int num_sms, int config, int decomposition, int splits,
-                         int deterministic, uintptr_t stream);
+                         int reduction, uintptr_t stream);
 
 // ---------------------------------------------------------------- W8A8 GEMM
 

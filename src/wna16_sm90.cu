@@ -30,20 +30,20 @@ bool device_is_sm90(int& dev) {
 }
 
 // The caller's schedule (decomposition >= 0), or false for the dispatch's.
-bool forced_schedule(int decomposition, int splits, int deterministic, Wna16Sm90Schedule& s) {
+bool forced_schedule(int decomposition, int splits, int reduction, Wna16Sm90Schedule& s) {
   if (decomposition < 0) return false;
   s.decomposition = static_cast<Sm90Decomposition>(decomposition);
   s.splits = splits;
-  s.deterministic = deterministic != 0;
+  s.reduction = static_cast<Sm90Reduction>(reduction);
   return true;
 }
 
 }  // namespace
 
 size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config, int decomposition, int splits,
-                                  int deterministic) {
+                                  int reduction) {
   Wna16Sm90Schedule s;
-  const bool forced = forced_schedule(decomposition, splits, deterministic, s);
+  const bool forced = forced_schedule(decomposition, splits, reduction, s);
   return qgemm::wna16_sm90_workspace_bytes(M, N, K, num_sms, config, forced ? &s : nullptr);
 }
 
@@ -66,13 +66,13 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                          size_t workspace_bytes, int num_sms, int config, int decomposition, int splits,
-                         int deterministic, uintptr_t stream) {
+                         int reduction, uintptr_t stream) {
   int dev = 0;
   if (!device_is_sm90(dev)) return int(Status::kUnsupported);
   const WnA16Params p = make_wna16_params(dtype, kind, x, ldx, w, scales, zeros, bias, out, ldo, M, N, K,
                                           group_size, workspace, workspace_bytes, num_sms);
   Wna16Sm90Schedule s;
-  const bool forced = forced_schedule(decomposition, splits, deterministic, s);
+  const bool forced = forced_schedule(decomposition, splits, reduction, s);
   return int(qgemm::wna16_gemm_sm90(p, config, reinterpret_cast<cudaStream_t>(stream), forced ? &s : nullptr));
 }
 

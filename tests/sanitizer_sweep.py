@@ -80,8 +80,8 @@ def wna16_sm90_sweep() -> int:
         # Each forced scheduler decomposition, with peers sharing tiles (64 k-tiles a tile).
         for config in (1, 4):
             ops.SM90_CONFIG = config
-            for schedule in [("data_parallel", 1, True), ("split_k", 3, True), ("stream_k", 1, True),
-                             ("stream_k", 1, False)]:
+            for schedule in [("data_parallel", 1, "slots"), ("split_k", 3, "slots"), ("stream_k", 1, "slots"),
+                             ("stream_k", 1, "turnstile"), ("stream_k", 1, "arrival")]:
                 ops.SM90_SCHEDULE = schedule
                 bad += _k64_linear_checks(f"sm90 cfg{config} {schedule}", torch.float16, "int4", "int", 128, 320,
                                           4096, (65, 300))

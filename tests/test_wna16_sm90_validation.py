@@ -138,13 +138,18 @@ def test_sm90_workspace_refuses_a_bad_forced_schedule():
     assert ext.wna16_sm90_workspace_bytes(*args, 2, 0, 1) == 0
     assert ext.wna16_sm90_workspace_bytes(*args, 3, 4, 1) == 0  # splits > 1 only with split-K / heuristic
     assert ext.wna16_sm90_workspace_bytes(*args, 1, 2, 1) == 0
+    assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, 3) == 0  # reductions: 0 arrival, 1 slots, 2 turnstile
+    assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, -1) == 0
     assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1) > 0           # stream-K: partials
+    # Peer slots hold a partial a peer, the turnstile one a tile.
+    assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1) > ext.wna16_sm90_workspace_bytes(*args, 3, 1, 2) > 0
     assert ext.wna16_sm90_workspace_bytes(*args, 2, 4, 1) > 0           # split-K: partials
     assert ext.wna16_sm90_workspace_bytes(*args, -1, 1, 1) == ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1)
 
 
 @pytest.mark.parametrize("schedule", [("streamk", 1, True), ("split_k", 0, True), ("stream_k", 4, True),
-                                      ("data_parallel", 2, True), "stream_k", 5])
+                                      ("data_parallel", 2, True), "stream_k", 5, ("stream_k", 1, "fast"),
+                                      ("stream_k", 1, 1)])
 def test_bad_sm90_schedule_is_a_value_error(monkeypatch, schedule):
     from qgemm import ops
     monkeypatch.setattr(ops, "SM90_SCHEDULE", schedule)
@@ -155,6 +160,8 @@ def test_bad_sm90_schedule_is_a_value_error(monkeypatch, schedule):
 def test_good_sm90_schedules_map_to_the_extension_ints(monkeypatch):
     from qgemm import ops
     for schedule, ints in [(None, (-1, 1, 1)), (("stream_k", 1, True), (3, 1, 1)), (("split_k", 4, True), (2, 4, 1)),
-                           (("heuristic", 2, False), (0, 2, 0)), (("data_parallel", 1, True), (1, 1, 1))]:
+                           (("heuristic", 2, False), (0, 2, 0)), (("data_parallel", 1, True), (1, 1, 1)),
+                           (("stream_k", 1, "slots"), (3, 1, 1)), (("stream_k", 1, "turnstile"), (3, 1, 2)),
+                           (("split_k", 2, "arrival"), (2, 2, 0))]:
         monkeypatch.setattr(ops, "SM90_SCHEDULE", schedule)
         assert ops._sm90_schedule() == ints

@@ -164,13 +164,14 @@ def _int8_scale_ab_methods():
 
 def _schedule_methods():
     """The default weights with the sm90 kernel's schedule forced (ops.SM90_SCHEDULE): each
-    CUTLASS decomposition (split-K by 2, 4, 8), and stream-K with the arrival-order reduction,
-    beside the dispatch's schedule (the default methods)."""
+    CUTLASS decomposition (split-K by 2, 4, 8), the heuristic and stream-K with CUTLASS's
+    turnstile and arrival-order reductions, beside the dispatch's schedule (the default methods)."""
     if not _sm90_kernel_here():
         return []
     weights = (("int4", 128, torch.float16), ("int8", -1, torch.float16))
-    schedules = [("heuristic", 1, True), ("data_parallel", 1, True), ("stream_k", 1, True),
-                 ("split_k", 2, True), ("split_k", 4, True), ("split_k", 8, True), ("stream_k", 1, False)]
+    schedules = [("heuristic", 1, "slots"), ("data_parallel", 1, "slots"), ("stream_k", 1, "slots"),
+                 ("split_k", 2, "slots"), ("split_k", 4, "slots"), ("split_k", 8, "slots"),
+                 ("heuristic", 1, "turnstile"), ("stream_k", 1, "turnstile"), ("stream_k", 1, "arrival")]
     return [_ours(s, g, dt, "sm90", schedule=sch) for sch in schedules for s, g, dt in weights]
 
 
@@ -194,8 +195,9 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 
             ops.FORCE_PATH = ops.SM90_CONFIG = ops.SM90_SCHEDULE = None
     suffix = (f"_{path}" if path else "") + ("_k64" if k64 else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
     if schedule is not None:
-        name, splits, deterministic = schedule
-        suffix += f"_{name}" + (f"{splits}" if name == "split_k" else "") + ("" if deterministic else "_nondet")
+        name, splits, reduction = schedule
+        suffix += f"_{name}" + (f"{splits}" if name == "split_k" else "") + (
+            "" if reduction in ("slots", True) else "_nondet" if reduction in ("arrival", False) else f"_{reduction}")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
                    dtype, bits / 8 + extra, build, call, max_m=max_m)
 

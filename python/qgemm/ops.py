@@ -75,12 +75,21 @@ SM80_SPLITS: Optional[int] = None
 # kWna16Sm90Configs) to force, or None (chosen by M).
 SM90_CONFIG: Optional[int] = None
 # How the sm90 kernel's stream-K rows spread tiles over the SMs, to force (benchmarks), or
-# None (the dispatch's, wna16_sm90_choose_schedule): (decomposition, splits, deterministic)
+# None (the dispatch's, wna16_sm90_choose_schedule): (decomposition, splits, reduction)
 # with decomposition one of SM90_DECOMPOSITIONS (CUTLASS's DecompositionMode), splits the
-# split-K factor, deterministic False for the arrival-order reduction (results vary run to
-# run: measurement only).
+# split-K factor, and reduction one of SM90_REDUCTIONS (how a split tile's partials are
+# summed, include/qgemm/gemm/wna16_dispatch.hpp: "slots", the default, and CUTLASS's
+# "turnstile" give the same result run after run; "arrival" does not: measurement only).
+# True and False stand for "slots" and "arrival".
 SM90_SCHEDULE: Optional[tuple] = None
 SM90_DECOMPOSITIONS = ("heuristic", "data_parallel", "split_k", "stream_k")
+SM90_REDUCTIONS = ("arrival", "slots", "turnstile")
+
+
+def _sm90_reduction_code(reduction) -> int:
+    if reduction is True or reduction is False:
+        return int(reduction)
+    return SM90_REDUCTIONS.index(reduction)  # ValueError for any other name
 
 
 def _sm90_schedule() -> tuple:
@@ -88,17 +97,18 @@ def _sm90_schedule() -> tuple:
     if SM90_SCHEDULE is None:
         return (-1, 1, 1)
     try:
-        name, splits, deterministic = SM90_SCHEDULE
+        name, splits, reduction = SM90_SCHEDULE
         splits = int(splits)
+        code = _sm90_reduction_code(reduction)
         # More than one split only where CUTLASS takes it (its can_implement refuses the rest).
         ok = name in SM90_DECOMPOSITIONS and (splits == 1 or (splits > 1 and name in ("heuristic", "split_k")))
     except (TypeError, ValueError):
         ok = False
     if not ok:
         raise ValueError(f"qgemm.ops.SM90_SCHEDULE = {SM90_SCHEDULE!r}: must be None or (decomposition, splits, "
-                         f"deterministic) with decomposition one of {SM90_DECOMPOSITIONS} and splits 1 (or more "
-                         f"with split_k or heuristic)")
-    return (SM90_DECOMPOSITIONS.index(name), splits, int(bool(deterministic)))
+                         f"reduction) with decomposition one of {SM90_DECOMPOSITIONS}, splits 1 (or more "
+                         f"with split_k or heuristic) and reduction one of {SM90_REDUCTIONS} (or True / False)")
+    return (SM90_DECOMPOSITIONS.index(name), splits, code)
 
 
 def sm90_table_rows() -> int:
@@ -180,17 +190,17 @@ def _(x, w, scales, zeros, bias, kind, group_size, splits):
 def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
                     zeros: Optional[torch.Tensor], bias: Optional[torch.Tensor],
                     kind: int, group_size: int, config: int, decomposition: int = -1, splits: int = 1,
-                    deterministic: int = 1) -> torch.Tensor:
+                    reduction: int = 1) -> torch.Tensor:
     """out[M, N] = x[M, K] @ dequant(w)^T (+ bias): sm90a wgmma kernel, w in int4_k64
     (int4 / uint4 kinds) or int8_k64 (int8).
     config: a row of kWna16Sm90Configs, or -1 (chosen by M). decomposition, splits,
-    deterministic: a schedule to force (see SM90_SCHEDULE), or decomposition -1 (the dispatch's)."""
+    reduction: a schedule to force (see SM90_SCHEDULE), or decomposition -1 (the dispatch's)."""
     ext = _ext.extension()
     m, k = x.shape
     n = _n_of(w)
     out = _new((m, n), x.dtype, x.device)
     sms = _ext.num_sms(x.device)
-    schedule = (decomposition, splits, deterministic)
+    schedule = (decomposition, splits, reduction)
     ws = _new((ext.wna16_sm90_workspace_bytes(m, n, k, sms, config, *schedule),), torch.uint8, x.device)
     if bias is not None and bias.data_ptr() % 16:
         bias = bias.clone()  # the TMA epilogue reads the bias in 16-byte vectors
@@ -205,7 +215,7 @@ def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
 
 
 @wna16_sm90_gemm.register_fake
-def _(x, w, scales, zeros, bias, kind, group_size, config, decomposition=-1, splits=1, deterministic=1):
+def _(x, w, scales, zeros, bias, kind, group_size, config, decomposition=-1, splits=1, reduction=1):
     return x.new_empty((x.shape[0], _n_of(w)))
 
 

@@ -1,6 +1,7 @@
 // sm90a W4A16 GEMM: CUTLASS's cooperative warp-specialized GemmUniversal kernel with the
 // int4_k64 RS-wgmma mainloop (sm90_wna16_mainloop.cuh) and a TMA epilogue
-// (LinCombPerRowBias: D = acc + bias[row], bias nullable).
+// (LinCombPerRowBias: D = acc + bias[row], bias nullable). The stream-K rows reduce split
+// tiles through peer slots (sm90_stream_k_slots.hpp) unless the schedule names another way.
 //
 //   Sm90Wna16<T, kKind, kCfg, kEpilogueScale>  T = cutlass::half_t | cutlass::bfloat16_t
 //
@@ -24,6 +25,7 @@
 #include <cutlass/gemm/kernel/gemm_universal.hpp>
 #include <cutlass/gemm/kernel/tile_scheduler.hpp>
 
+#include "qgemm/gemm/sm90_stream_k_slots.hpp"
 #include "qgemm/gemm/sm90_wna16_mainloop.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
 
@@ -74,8 +76,7 @@ struct Sm90Wna16 {
                                              kEpilogueScale>;
   static_assert(cute::is_same_v<typename CollectiveMainloop::TileShape, TileShape>, "");
 
-  using TileScheduler = cute::conditional_t<kC.stream_k, cutlass::gemm::StreamKScheduler,
-                                            cutlass::gemm::PersistentScheduler>;
+  using TileScheduler = cute::conditional_t<kC.stream_k, StreamKSlotsScheduler, cutlass::gemm::PersistentScheduler>;
   using Kernel = cutlass::gemm::kernel::GemmUniversal<cute::Shape<int, int, int, int>, CollectiveMainloop,
                                                       CollectiveEpilogue, TileScheduler>;
   using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
@@ -107,7 +108,11 @@ struct Sm90Wna16 {
       using Reduction = cutlass::gemm::kernel::detail::ReductionMode;
       args.scheduler.decomposition_mode = static_cast<Mode>(static_cast<int>(a.schedule.decomposition));
       args.scheduler.splits = a.schedule.splits;
-      args.scheduler.reduction_mode = a.schedule.deterministic ? Reduction::Deterministic : Reduction::Nondeterministic;
+      switch (a.schedule.reduction) {
+        case Sm90Reduction::kArrivalOrder: args.scheduler.reduction_mode = Reduction::Nondeterministic; break;
+        case Sm90Reduction::kTurnstile: args.scheduler.reduction_mode = Reduction::Deterministic; break;
+        default: args.scheduler.reduction_mode = kReductionPeerSlots; break;
+      }
     }
     return args;
   }

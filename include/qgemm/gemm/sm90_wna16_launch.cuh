@@ -82,12 +82,13 @@ inline int wna16_sm90_resolve_config(int M, int cfg) {
   return cfg < kWna16Sm90NumConfigs ? cfg : -1;
 }
 
-// A caller's schedule names a decomposition CUTLASS has and at least one split; more than
-// one only with split-K or the heuristic (CUTLASS's can_implement refuses the others).
+// A caller's schedule names a decomposition CUTLASS has, a reduction and at least one split;
+// more than one only with split-K or the heuristic (CUTLASS's can_implement refuses the others).
 inline bool wna16_sm90_schedule_valid(const Wna16Sm90Schedule& s) {
-  const int d = static_cast<int>(s.decomposition);
+  const int d = static_cast<int>(s.decomposition), r = static_cast<int>(s.reduction);
   const bool known =
-      d >= static_cast<int>(Sm90Decomposition::kHeuristic) && d <= static_cast<int>(Sm90Decomposition::kStreamK);
+      d >= static_cast<int>(Sm90Decomposition::kHeuristic) && d <= static_cast<int>(Sm90Decomposition::kStreamK) &&
+      r >= static_cast<int>(Sm90Reduction::kArrivalOrder) && r <= static_cast<int>(Sm90Reduction::kTurnstile);
   const bool splits_ok = s.splits == 1 || (s.splits > 1 && (s.decomposition == Sm90Decomposition::kSplitK ||
                                                               s.decomposition == Sm90Decomposition::kHeuristic));
   return known && splits_ok;

@@ -112,13 +112,18 @@ inline int wna16_sm90_choose_config(int M) {
 
 // How the stream-K rows' scheduler spreads output tiles and their k-tiles over the SMs:
 // CUTLASS's DecompositionMode (same order), a split-K factor, and the reduction of the
-// partial tiles (deterministic: CUTLASS's turnstile, peers add in k order; the other mode
-// adds in arrival order, so results vary run to run: measurement only, never chosen).
+// partial tiles of a split tile:
+// - peer slots (the default; gemm/sm90_stream_k_slots.hpp): each peer stores its partial
+//   without waiting, the final peer adds them in k order;
+// - CUTLASS's turnstile: peers take turns adding into one partial, in k order;
+// - arrival order (CUTLASS's other mode): results vary run to run, measurement only.
+// The first two give the same result run after run.
 enum class Sm90Decomposition : int { kHeuristic = 0, kDataParallel = 1, kSplitK = 2, kStreamK = 3 };
+enum class Sm90Reduction : int { kArrivalOrder = 0, kPeerSlots = 1, kTurnstile = 2 };
 struct Wna16Sm90Schedule {
   Sm90Decomposition decomposition = Sm90Decomposition::kHeuristic;
   int splits = 1;  // split-K only
-  bool deterministic = true;
+  Sm90Reduction reduction = Sm90Reduction::kPeerSlots;
 };
 
 // The dispatch's schedule for a row: CUTLASS's heuristic, except in two cases where it stays

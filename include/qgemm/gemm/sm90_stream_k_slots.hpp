@@ -147,7 +147,7 @@ class StreamKSlotsTileScheduler
     int* offsets = reinterpret_cast<int*>(base + l.lock_bytes(num_barriers)) + w * l.slots;
     float4* partials = reinterpret_cast<float4*>(base + l.lock_bytes(num_barriers) + l.header_bytes(num_barriers)) +
                        w * l.slots * (kValues / 4) * 32;
-    float4* acc = reinterpret_cast<float4*>(accumulators.data());
+    float* acc = accumulators.data();  // registers: moved as float4 below, element by element
 
     if (!Base::compute_epilogue(work, params)) {
       int slot = 0;
@@ -156,7 +156,8 @@ class StreamKSlotsTileScheduler
       if (slot >= int(l.slots)) __trap();  // more peers than CUTLASS's bound: a scheduler bug, never a result
       float4* mine = partials + uint64_t(slot) * (kValues / 4) * 32;
       CUTLASS_PRAGMA_UNROLL
-      for (int i = 0; i < kValues / 4; ++i) __stcg(mine + i * 32 + lane, acc[i]);
+      for (int i = 0; i < kValues / 4; ++i)
+        __stcg(mine + i * 32 + lane, make_float4(acc[4 * i], acc[4 * i + 1], acc[4 * i + 2], acc[4 * i + 3]));
       if (lane == 0) offsets[slot] = work.K_idx;
       __syncwarp();
       if (lane == 0) {
@@ -186,7 +187,7 @@ class StreamKSlotsTileScheduler
       CUTLASS_PRAGMA_UNROLL
       for (int i = 0; i < kValues / 4; ++i) {
         const float4 v = __ldcg(theirs + i * 32 + lane);
-        acc[i].x += v.x, acc[i].y += v.y, acc[i].z += v.z, acc[i].w += v.w;
+        acc[4 * i] += v.x, acc[4 * i + 1] += v.y, acc[4 * i + 2] += v.z, acc[4 * i + 3] += v.w;
       }
     }
   }

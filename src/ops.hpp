@@ -82,6 +82,8 @@ std::string wna16_sm90_configs_string();
 // The dispatch's decomposition (Sm90Decomposition) for these sizes, row and weight kind
 // (0 int4, 1 uint4, 2 int8); -1 without 90a, or for a row or kind that does not exist.
 int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind);
+// The dispatch's reduction of split tiles (Sm90Reduction: 1 peer slots, 2 turnstile); -1 as above.
+int wna16_sm90_reduction(int M, int N, int K, int num_sms, int config, int kind);
 int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,

@@ -62,6 +62,7 @@ int wna16_decode_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, cons
 size_t wna16_sm90_workspace_bytes(int, int, int, int, int, int, int, int) { return 0; }
 std::string wna16_sm90_configs_string() { return std::string(); }
 int wna16_sm90_schedule(int, int, int, int, int, int) { return -1; }
+int wna16_sm90_reduction(int, int, int, int, int, int) { return -1; }
 int wna16_sm90_gemm_cuda(int, int, const void*, int64_t, const void*, const void*, const void*, const void*,
                          void*, int64_t, int, int, int, int, void*, size_t, int, int, int, int, int, uintptr_t) {
   return int(Status::kUnsupported);

@@ -53,6 +53,12 @@ int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind) 
   return static_cast<int>(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind(kind)).decomposition);
 }
 
+int wna16_sm90_reduction(int M, int N, int K, int num_sms, int config, int kind) {
+  const int cfg = wna16_sm90_resolve_config(M, config);
+  if (cfg < 0 || kind < 0 || kind > static_cast<int>(WeightKind::kInt8)) return -1;
+  return static_cast<int>(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind(kind)).reduction);
+}
+
 std::string wna16_sm90_configs_string() {
   std::string s;
   for (int i = 0; i < kWna16Sm90NumConfigs; ++i) {

@@ -114,6 +114,28 @@ def test_sm90_schedule_splits_underfilled_waves():
     assert schedule(64, 57344, 8192, kind=-1) == -1
 
 
+def test_sm90_reduction_by_weight_kind():
+    # Split tiles: peer slots for 4-bit weights, CUTLASS's turnstile for int8 (measured,
+    # include/qgemm/gemm/wna16_dispatch.hpp); the workspace covers the larger (slots).
+    from qgemm import _ext, ops
+    if "90a" not in _ext.compiled_archs():
+        pytest.skip("build without 90a kernels")
+    ext = _ext.extension()
+    slots, turnstile = ops.SM90_REDUCTIONS.index("slots"), ops.SM90_REDUCTIONS.index("turnstile")
+    for m, n, k in [(64, 8192, 8192), (64, 57344, 8192), (256, 10240, 8192), (4096, 8192, 28672)]:
+        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 0) == slots
+        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 1) == slots
+        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 2) == turnstile
+        assert ext.wna16_sm90_workspace_bytes(m, n, k, 132, -1, -1, 1, 1) >= \
+            ext.wna16_sm90_workspace_bytes(m, n, k, 132, -1, 0, 1, 2)
+    assert ext.wna16_sm90_reduction(64, 8192, 8192, 132, 99, 0) == -1
+    assert ext.wna16_sm90_reduction(64, 8192, 8192, 132, -1, 3) == -1
+    # o at 64 tokens: stream-K either way, so the dispatch's workspace is the slots'.
+    assert ext.wna16_sm90_workspace_bytes(64, 8192, 8192, 132, -1, -1, 1, 1) == \
+        ext.wna16_sm90_workspace_bytes(64, 8192, 8192, 132, -1, 0, 1, 1) > \
+        ext.wna16_sm90_workspace_bytes(64, 8192, 8192, 132, -1, 0, 1, 2)
+
+
 def test_sm90_workspace_covers_either_weight_kind():
     # The dispatch's schedule depends on the weight kind, the workspace size does not take
     # it: where 4-bit weights run stream-K and int8 the heuristic, it is stream-K's.

@@ -112,6 +112,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("wna16_sm90_workspace_bytes", &wna16_sm90_workspace_bytes);
   m.def("wna16_sm90_configs", &wna16_sm90_configs_string);
   m.def("wna16_sm90_schedule", &wna16_sm90_schedule);
+  m.def("wna16_sm90_reduction", &wna16_sm90_reduction);
   m.def("wna16_sm90_gemm", [](int dtype, int kind, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,
                               uintptr_t zeros, uintptr_t bias, uintptr_t out, int64_t ldo, int M, int N, int K,
                               int group_size, uintptr_t workspace, size_t workspace_bytes, int num_sms, int config,

@@ -120,11 +120,11 @@ inline size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int c
   };
   if (schedule) return bytes(*schedule);
   // The dispatch's schedule depends on the weights (4-bit or int8): room for either. The
-  // rule chooses the decomposition alone, so the sizes differ only where it does.
+  // rule chooses the decomposition and the reduction alone, so the sizes differ only where they do.
   const Wna16Sm90Schedule four_bit = wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt4);
   const Wna16Sm90Schedule int8 = wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind::kInt8);
   const size_t b = bytes(four_bit);
-  if (int8.decomposition == four_bit.decomposition) return b;
+  if (int8.decomposition == four_bit.decomposition && int8.reduction == four_bit.reduction) return b;
   const size_t b8 = bytes(int8);
   return b > b8 ? b : b8;
 }

@@ -114,18 +114,22 @@ def test_sm90_schedule_splits_underfilled_waves():
     assert schedule(64, 57344, 8192, kind=-1) == -1
 
 
-def test_sm90_reduction_by_weight_kind():
-    # Split tiles: peer slots for 4-bit weights, CUTLASS's turnstile for int8 (measured,
-    # include/qgemm/gemm/wna16_dispatch.hpp); the workspace covers the larger (slots).
+def test_sm90_reduction_by_weight_kind_and_row():
+    # Split tiles: peer slots for 4-bit weights on the rows of up to 128 tokens, CUTLASS's
+    # turnstile for int8 and the larger rows (measured, include/qgemm/gemm/wna16_dispatch.hpp);
+    # the workspace covers the larger (slots).
     from qgemm import _ext, ops
     if "90a" not in _ext.compiled_archs():
         pytest.skip("build without 90a kernels")
     ext = _ext.extension()
     slots, turnstile = ops.SM90_REDUCTIONS.index("slots"), ops.SM90_REDUCTIONS.index("turnstile")
-    for m, n, k in [(64, 8192, 8192), (64, 57344, 8192), (256, 10240, 8192), (4096, 8192, 28672)]:
-        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 0) == slots
-        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 1) == slots
+    for m, n, k in [(17, 8192, 8192), (64, 8192, 8192), (64, 57344, 8192), (128, 10240, 8192),
+                    (129, 10240, 8192), (256, 10240, 8192), (4096, 8192, 28672)]:
+        four_bit = slots if m <= 128 else turnstile
+        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 0) == four_bit
+        assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 1) == four_bit
         assert ext.wna16_sm90_reduction(m, n, k, 132, -1, 2) == turnstile
+        assert ext.wna16_sm90_reduction(m, n, k, 132, 4, 0) == turnstile  # a forced 128 x 256 row
         assert ext.wna16_sm90_workspace_bytes(m, n, k, 132, -1, -1, 1, 1) >= \
             ext.wna16_sm90_workspace_bytes(m, n, k, 132, -1, 0, 1, 2)
     assert ext.wna16_sm90_reduction(64, 8192, 8192, 132, 99, 0) == -1
@@ -166,7 +170,8 @@ def test_sm90_workspace_refuses_a_bad_forced_schedule():
     # Peer slots hold a partial a peer, the turnstile one a tile.
     assert ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1) > ext.wna16_sm90_workspace_bytes(*args, 3, 1, 2) > 0
     assert ext.wna16_sm90_workspace_bytes(*args, 2, 4, 1) > 0           # split-K: partials
-    assert ext.wna16_sm90_workspace_bytes(*args, -1, 1, 1) == ext.wna16_sm90_workspace_bytes(*args, 3, 1, 1)
+    # The dispatch's at 256 tokens: stream-K (qkv, one short wave) with the turnstile (128 x 256 row).
+    assert ext.wna16_sm90_workspace_bytes(*args, -1, 1, 1) == ext.wna16_sm90_workspace_bytes(*args, 3, 1, 2)
 
 
 @pytest.mark.parametrize("schedule", [("streamk", 1, True), ("split_k", 0, True), ("stream_k", 4, True),

@@ -1,5 +1,6 @@
 // CUTLASS's sm90 stream-K tile scheduler with a third reduction of the partial tiles:
-// peer slots. Deterministic like CUTLASS's turnstile, without its queue.
+// peer slots. Repeatable run to run like CUTLASS's turnstile, without its queue (its sum
+// order differs from the turnstile's, so the two are not bit-identical to each other).
 //
 // CUTLASS's deterministic mode (the turnstile) has the peers of a split tile take turns:
 // the first stores its fp32 partial, each later one waits for the one before and adds into
@@ -18,6 +19,9 @@
 //
 // Selected by the scheduler tag StreamKSlotsScheduler in GemmUniversal and the reduction
 // mode kReductionPeerSlots in its arguments; the other modes are CUTLASS's, unchanged.
+// Assumes what qgemm's kernels have: 1 x 1 clusters (the slot bound counts tiles a group
+// without cluster rounding), CUTLASS's separate reduction off (it is, in 4.2), and
+// initialize() before every launch (run_cutlass_gemm), which zeroes the locks and counters.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +45,7 @@ template <class TileShape, class ClusterShape>
 class StreamKSlotsTileScheduler
     : public cutlass::gemm::kernel::detail::PersistentTileSchedulerSm90StreamK<TileShape, ClusterShape> {
   using Base = cutlass::gemm::kernel::detail::PersistentTileSchedulerSm90StreamK<TileShape, ClusterShape>;
+  static_assert(cute::size(ClusterShape{}) == 1, "peer slots are sized for 1 x 1 clusters");
 
  public:
   using typename Base::Arguments;
@@ -71,8 +76,8 @@ class StreamKSlotsTileScheduler
       }
       return l;
     }
-    // Per (tile, warpgroup, warp): a lock (k-tiles arrived) and a slot counter, zeroed every
-    // launch; a k offset a slot; the slots' partials.
+    // Per (tile, warpgroup, warp): a lock (k-tiles arrived) and a slot counter, zeroed by
+    // initialize_workspace before each launch; a k offset a slot; the slots' partials.
     CUTLASS_HOST_DEVICE uint64_t warps(uint32_t groups) const { return tiles * groups * kWarpsPerGroup; }
     CUTLASS_HOST_DEVICE uint64_t lock_bytes(uint32_t groups) const { return align128(warps(groups) * 2 * sizeof(int)); }
     CUTLASS_HOST_DEVICE uint64_t header_bytes(uint32_t groups) const {

@@ -144,16 +144,20 @@ struct Wna16Sm90Schedule {
 //   nearer the memory bound there and lost (179.7 against 168.1 at 64 tokens).
 // Fuller waves keep the heuristic: forced stream-K lost there (down at 1024 tokens, 256
 // tiles: 770 against 675).
-// Split tiles are reduced through peer slots for 4-bit weights and by CUTLASS's turnstile for
-// int8 (H100, one process, benchmarks/results/bench_slots_ab_h100_bb1d5bb.json, 70B block):
-// int4 g128 fp16 at 64 tokens 288.4 us against 301.7 (every layer stream-K either way; gate_up
-// 141.0 against 148.6), where peers end their mainloops together and queue in the turnstile;
-// int8 per-channel at 32 / 64 tokens 347.1 / 360.1 against 334.1 / 349.6 (qkv, o, down each
-// 2-7 us slower): its memory-bound peers end apart, and the final peer reading every slot
-// costs more than the turnstile's one partial. At 32 and 256 tokens int4 is within 3 us.
+// Split tiles are reduced through peer slots for 4-bit weights on the rows of up to 128 tokens,
+// by CUTLASS's turnstile elsewhere (H100, one process, benchmarks/results/bench_slots_ab_h100_bb1d5bb.json,
+// 70B block): int4 g128 fp16 at 64 tokens 288.4 us against 301.7 (every layer stream-K either
+// way; gate_up 141.0 against 148.6), where peers end their mainloops together and queue in
+// the turnstile; int8 per-channel at 32 / 64 tokens 347.1 / 360.1 against 334.1 / 349.6 (qkv,
+// o, down each 2-7 us slower): its memory-bound peers end apart, and the final peer reading
+// every slot costs more than the turnstile's one partial. int4 at 32 tokens within 3 us either
+// way; at 256 tokens (128 x 256 tiles, split only in tail waves) 3 us behind, so the larger
+// rows keep the turnstile.
 inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg, WeightKind kind) {
   Wna16Sm90Schedule s;
-  s.reduction = kind == WeightKind::kInt8 ? Sm90Reduction::kTurnstile : Sm90Reduction::kPeerSlots;
+  s.reduction = Sm90Reduction::kTurnstile;
+  if (cfg >= 0 && cfg < kWna16Sm90NumConfigs && kind != WeightKind::kInt8 && kWna16Sm90Configs[cfg].tile_tok <= 128)
+    s.reduction = Sm90Reduction::kPeerSlots;
   if (cfg < 0 || cfg >= kWna16Sm90NumConfigs || !kWna16Sm90Configs[cfg].stream_k || num_sms <= 0) return s;
   const auto& c = kWna16Sm90Configs[cfg];
   const long sms = num_sms;

@@ -15,7 +15,7 @@
 //   ./sm90_timeline timeline.csv [M ...]        (needs an sm_90 GPU; M defaults to 64)
 // The dispatch's schedule, or QGEMM_TIMELINE_DECOMPOSITION=d forces CUTLASS's decomposition d
 // (0 heuristic, 1 data-parallel, 2 split-K, 3 stream-K), and QGEMM_TIMELINE_REDUCTION=r the
-// reduction of split tiles (Sm90Reduction: 1 peer slots, the default; 2 CUTLASS's turnstile).
+// reduction of split tiles (Sm90Reduction: 1 peer slots, 2 CUTLASS's turnstile).
 // One row of kWna16Sm90Configs is compiled (each takes minutes): -DQGEMM_TIMELINE_ROW=r, 1
 // (the dispatch's at 33-64 tokens) unless named.
 #include <cstdio>

@@ -47,16 +47,24 @@ size_t wna16_sm90_workspace_bytes(int M, int N, int K, int num_sms, int config, 
   return qgemm::wna16_sm90_workspace_bytes(M, N, K, num_sms, config, forced ? &s : nullptr);
 }
 
-int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind) {
+namespace {
+// The dispatch's schedule for a row and weight kind, or false for a row or kind that does not exist.
+bool dispatch_schedule(int M, int N, int K, int num_sms, int config, int kind, Wna16Sm90Schedule& s) {
   const int cfg = wna16_sm90_resolve_config(M, config);
-  if (cfg < 0 || kind < 0 || kind > static_cast<int>(WeightKind::kInt8)) return -1;
-  return static_cast<int>(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind(kind)).decomposition);
+  if (cfg < 0 || kind < 0 || kind > static_cast<int>(WeightKind::kInt8)) return false;
+  s = wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind(kind));
+  return true;
+}
+}  // namespace
+
+int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind) {
+  Wna16Sm90Schedule s;
+  return dispatch_schedule(M, N, K, num_sms, config, kind, s) ? static_cast<int>(s.decomposition) : -1;
 }
 
 int wna16_sm90_reduction(int M, int N, int K, int num_sms, int config, int kind) {
-  const int cfg = wna16_sm90_resolve_config(M, config);
-  if (cfg < 0 || kind < 0 || kind > static_cast<int>(WeightKind::kInt8)) return -1;
-  return static_cast<int>(wna16_sm90_choose_schedule(M, N, K, num_sms, cfg, WeightKind(kind)).reduction);
+  Wna16Sm90Schedule s;
+  return dispatch_schedule(M, N, K, num_sms, config, kind, s) ? static_cast<int>(s.reduction) : -1;
 }
 
 std::string wna16_sm90_configs_string() {

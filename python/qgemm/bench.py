@@ -196,8 +196,9 @@ def _ours(scheme, group, dtype, path=None, sm90_row=None, k64=False, max_m=1 << 
     suffix = (f"_{path}" if path else "") + ("_k64" if k64 else "") + (f"_row{sm90_row}" if sm90_row is not None else "")
     if schedule is not None:
         name, splits, reduction = schedule
-        suffix += f"_{name}" + (f"{splits}" if name == "split_k" else "") + (
-            "" if reduction in ("slots", True) else "_nondet" if reduction in ("arrival", False) else f"_{reduction}")
+        reduction = ops.SM90_REDUCTIONS[ops._sm90_reduction_code(reduction)]
+        suffix += f"_{name}" + (f"{splits}" if name == "split_k" else "") + {"slots": "", "arrival": "_nondet"}.get(
+            reduction, f"_{reduction}")
     return _Method(f"qgemm_{scheme}_{'g' + str(group) if group > 0 else 'pc'}_{_short(dtype)}{suffix}",
                    dtype, bits / 8 + extra, build, call, max_m=max_m)
 

@@ -78,8 +78,8 @@ SM90_CONFIG: Optional[int] = None
 # None (the dispatch's, wna16_sm90_choose_schedule): (decomposition, splits, reduction)
 # with decomposition one of SM90_DECOMPOSITIONS (CUTLASS's DecompositionMode), splits the
 # split-K factor, and reduction one of SM90_REDUCTIONS (how a split tile's partials are
-# summed, include/qgemm/gemm/wna16_dispatch.hpp: "slots", the default, and CUTLASS's
-# "turnstile" give the same result run after run; "arrival" does not: measurement only).
+# summed, include/qgemm/gemm/wna16_dispatch.hpp: "slots" and CUTLASS's "turnstile" give the
+# same result run after run; "arrival" does not: measurement only).
 # True and False stand for "slots" and "arrival".
 SM90_SCHEDULE: Optional[tuple] = None
 SM90_DECOMPOSITIONS = ("heuristic", "data_parallel", "split_k", "stream_k")

@@ -1,7 +1,7 @@
 // sm90a W4A16 GEMM: CUTLASS's cooperative warp-specialized GemmUniversal kernel with the
 // int4_k64 RS-wgmma mainloop (sm90_wna16_mainloop.cuh) and a TMA epilogue
-// (LinCombPerRowBias: D = acc + bias[row], bias nullable). The stream-K rows reduce split
-// tiles through peer slots (sm90_stream_k_slots.hpp) unless the schedule names another way.
+// (LinCombPerRowBias: D = acc + bias[row], bias nullable). The stream-K rows' scheduler adds
+// peer slots (sm90_stream_k_slots.hpp) to CUTLASS's reductions; the schedule names which.
 //
 //   Sm90Wna16<T, kKind, kCfg, kEpilogueScale>  T = cutlass::half_t | cutlass::bfloat16_t
 //

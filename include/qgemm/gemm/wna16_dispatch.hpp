@@ -113,9 +113,11 @@ inline int wna16_sm90_choose_config(int M) {
 // How the stream-K rows' scheduler spreads output tiles and their k-tiles over the SMs:
 // CUTLASS's DecompositionMode (same order), a split-K factor, and the reduction of the
 // partial tiles of a split tile:
-// - peer slots (the default; gemm/sm90_stream_k_slots.hpp): each peer stores its partial
-//   without waiting, the final peer adds them in k order;
-// - CUTLASS's turnstile: peers take turns adding into one partial, in k order;
+// - peer slots (gemm/sm90_stream_k_slots.hpp; the dispatch's for 4-bit weights on the rows
+//   of up to 128 tokens): each peer stores its partial without waiting, the final peer adds
+//   them in k order;
+// - CUTLASS's turnstile (the dispatch's elsewhere): peers take turns adding into one partial,
+//   in k order;
 // - arrival order (CUTLASS's other mode): results vary run to run, measurement only.
 // The first two give the same result run after run.
 enum class Sm90Decomposition : int { kHeuristic = 0, kDataParallel = 1, kSplitK = 2, kStreamK = 3 };
@@ -123,7 +125,7 @@ enum class Sm90Reduction : int { kArrivalOrder = 0, kPeerSlots = 1, kTurnstile =
 struct Wna16Sm90Schedule {
   Sm90Decomposition decomposition = Sm90Decomposition::kHeuristic;
   int splits = 1;  // split-K only
-  Sm90Reduction reduction = Sm90Reduction::kPeerSlots;
+  Sm90Reduction reduction = Sm90Reduction::kTurnstile;  // wna16_sm90_choose_schedule sets it
 };
 
 // The dispatch's schedule for a row: CUTLASS's heuristic, except in two cases where it stays
@@ -156,18 +158,18 @@ struct Wna16Sm90Schedule {
 inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg, WeightKind kind) {
   Wna16Sm90Schedule s;
   s.reduction = Sm90Reduction::kTurnstile;
-  if (cfg >= 0 && cfg < kWna16Sm90NumConfigs && kind != WeightKind::kInt8 && kWna16Sm90Configs[cfg].tile_tok <= 128)
-    s.reduction = Sm90Reduction::kPeerSlots;
-  if (cfg < 0 || cfg >= kWna16Sm90NumConfigs || !kWna16Sm90Configs[cfg].stream_k || num_sms <= 0) return s;
+  if (cfg < 0 || cfg >= kWna16Sm90NumConfigs) return s;
   const auto& c = kWna16Sm90Configs[cfg];
+  const bool four_bit_small_row = kind != WeightKind::kInt8 && c.tile_tok <= 128;
+  if (four_bit_small_row) s.reduction = Sm90Reduction::kPeerSlots;
+  if (!c.stream_k || num_sms <= 0) return s;
   const long sms = num_sms;
   const long tiles = long(detail::cdiv(N, c.tile_w)) * detail::cdiv(M, c.tile_tok);
   const long waves = detail::cdiv(tiles, sms);
   const long last_wave = tiles - (waves - 1) * sms;
   const bool split_worth_it = K / 64 > 8;  // CUTLASS splits no tile of 8 k-tiles or fewer
   const bool one_short_wave = waves == 1 && 2 * tiles >= sms && 10 * tiles < 7 * sms;
-  const bool four_bit_waves = kind != WeightKind::kInt8 && c.tile_tok <= 128 && waves >= 2 &&
-                              2 * last_wave >= sms && 10 * tiles < 9 * waves * sms;
+  const bool four_bit_waves = four_bit_small_row && waves >= 2 && 2 * last_wave >= sms && 10 * tiles < 9 * waves * sms;
   if (split_worth_it && (one_short_wave || four_bit_waves)) s.decomposition = Sm90Decomposition::kStreamK;
   return s;
 }

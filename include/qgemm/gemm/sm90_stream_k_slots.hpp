@@ -17,11 +17,18 @@
 // accumulators (the partial is striped so no two warps share an address): no named
 // barriers, a lock, a slot counter and slots a warp.
 //
+// The final peer leaves its lock and slot counter zero again, so a launch ends with every
+// lock word as it found it. A caller that keeps one workspace for its launches (zeroed once)
+// can therefore skip the memset before each: mode kReductionPeerSlotsZeroed. That memset is
+// a graph node of its own before every layer, and the kernel behind it cannot start early
+// under programmatic dependent launch (a dependency on a memset is a full one).
+//
 // Selected by the scheduler tag StreamKSlotsScheduler in GemmUniversal and the reduction
-// mode kReductionPeerSlots in its arguments; the other modes are CUTLASS's, unchanged.
+// mode kReductionPeerSlots (locks zeroed by initialize()) or kReductionPeerSlotsZeroed (the
+// caller's locks are zero) in its arguments; the other modes are CUTLASS's, unchanged.
 // Assumes what qgemm's kernels have: 1 x 1 clusters (the slot bound counts tiles a group
 // without cluster rounding), CUTLASS's separate reduction off (it is, in 4.2), and
-// initialize() before every launch (run_cutlass_gemm), which zeroes the locks and counters.
+// initialize() before every launch (run_cutlass_gemm).
 #pragma once
 
 #include <cstdint>
@@ -37,9 +44,13 @@ namespace qgemm::sm90 {
 // The tag GemmUniversal takes for this scheduler.
 struct StreamKSlotsScheduler {};
 
-// CUTLASS's ReductionMode has two values; this scheduler reads a third (an enum class with
-// int underlying type holds it) and passes the others through.
+// CUTLASS's ReductionMode has two values; this scheduler reads two more (an enum class with
+// int underlying type holds them) and passes the others through.
 inline constexpr auto kReductionPeerSlots = static_cast<cutlass::gemm::kernel::detail::ReductionMode>(2);
+inline constexpr auto kReductionPeerSlotsZeroed = static_cast<cutlass::gemm::kernel::detail::ReductionMode>(3);
+CUTLASS_HOST_DEVICE constexpr bool is_peer_slots(cutlass::gemm::kernel::detail::ReductionMode m) {
+  return m == kReductionPeerSlots || m == kReductionPeerSlotsZeroed;
+}
 
 template <class TileShape, class ClusterShape>
 class StreamKSlotsTileScheduler
@@ -76,8 +87,9 @@ class StreamKSlotsTileScheduler
       }
       return l;
     }
-    // Per (tile, warpgroup, warp): a lock (k-tiles arrived) and a slot counter, zeroed by
-    // initialize_workspace before each launch; a k offset a slot; the slots' partials.
+    // Per (tile, warpgroup, warp): a lock (k-tiles arrived) and a slot counter, zero at the
+    // start of a launch (initialize_workspace or the caller) and at its end (the final peer);
+    // a k offset a slot; the slots' partials.
     CUTLASS_HOST_DEVICE uint64_t warps(uint32_t groups) const { return tiles * groups * kWarpsPerGroup; }
     CUTLASS_HOST_DEVICE uint64_t lock_bytes(uint32_t groups) const { return align128(warps(groups) * 2 * sizeof(int)); }
     CUTLASS_HOST_DEVICE uint64_t header_bytes(uint32_t groups) const {
@@ -105,7 +117,7 @@ class StreamKSlotsTileScheduler
   static size_t get_workspace_size(Arguments const& args, ProblemShape problem_shape,
                                    cutlass::KernelHardwareInfo const& hw_info, uint32_t mma_warp_groups,
                                    const uint32_t epilogue_subtile = 1, uint32_t num_accumulator_mtxs = 1) {
-    if (args.reduction_mode != kReductionPeerSlots)
+    if (!is_peer_slots(args.reduction_mode))
       return Base::template get_workspace_size<ProblemShape, ElementAccumulator>(
           args, problem_shape, hw_info, mma_warp_groups, epilogue_subtile, num_accumulator_mtxs);
     static_assert(sizeof(ElementAccumulator) == sizeof(float), "peer slots hold fp32 partials");
@@ -119,10 +131,11 @@ class StreamKSlotsTileScheduler
                                               cutlass::KernelHardwareInfo const& hw_info, uint32_t mma_warp_groups,
                                               const uint32_t epilogue_subtile = 1, uint32_t num_accumulator_mtxs = 1,
                                               cutlass::CudaHostAdapter* cuda_adapter = nullptr) {
-    if (args.reduction_mode != kReductionPeerSlots)
+    if (!is_peer_slots(args.reduction_mode))
       return Base::template initialize_workspace<ProblemShape, ElementAccumulator>(
           args, workspace, stream, problem_shape, hw_info, mma_warp_groups, epilogue_subtile, num_accumulator_mtxs,
           cuda_adapter);
+    if (args.reduction_mode == kReductionPeerSlotsZeroed) return cutlass::Status::kSuccess;  // the caller's are zero
     const SlotLayout l = SlotLayout::of(params_for(args, problem_shape, hw_info, epilogue_subtile));
     if (l.tiles == 0) return cutlass::Status::kSuccess;
     return cutlass::zero_workspace(workspace, l.lock_bytes(mma_warp_groups), stream, cuda_adapter);
@@ -131,7 +144,7 @@ class StreamKSlotsTileScheduler
   template <class FrgTensorC>
   CUTLASS_DEVICE static void fixup(Params const& params, WorkTileInfo const& work, FrgTensorC& accumulators,
                                    uint32_t num_barriers, uint32_t barrier_idx) {
-    if (params.reduction_mode_ != kReductionPeerSlots) {
+    if (!is_peer_slots(params.reduction_mode_)) {
       Base::fixup(params, work, accumulators, num_barriers, barrier_idx);
       return;
     }
@@ -194,6 +207,13 @@ class StreamKSlotsTileScheduler
         const float4 v = __ldcg(theirs + i * 32 + lane);
         acc[4 * i] += v.x, acc[4 * i + 1] += v.y, acc[4 * i + 2] += v.z, acc[4 * i + 3] += v.w;
       }
+    }
+    // Every other peer has arrived (the lock counted its k-tiles after its counter atomic),
+    // so nothing of this launch touches the two words again: leave them as the launch found them.
+    __syncwarp();
+    if (lane == 0) {
+      __stcg(lock, 0);
+      __stcg(counter, 0);
     }
   }
 };

@@ -52,6 +52,7 @@ struct Wna16Sm90Args {
   int M, N, K, group_size;
   int num_sms;
   Wna16Sm90Schedule schedule;  // stream-K rows only
+  bool locks_zeroed = false;   // peer slots: the workspace's locks are zero (WnA16Params::workspace_locks_zeroed)
 };
 
 template <class T, WeightKind kKind, int kCfg, bool kEpilogueScale = false>
@@ -111,7 +112,7 @@ struct Sm90Wna16 {
       switch (a.schedule.reduction) {
         case Sm90Reduction::kArrivalOrder: args.scheduler.reduction_mode = Reduction::Nondeterministic; break;
         case Sm90Reduction::kTurnstile: args.scheduler.reduction_mode = Reduction::Deterministic; break;
-        default: args.scheduler.reduction_mode = kReductionPeerSlots; break;
+        default: args.scheduler.reduction_mode = a.locks_zeroed ? kReductionPeerSlotsZeroed : kReductionPeerSlots; break;
       }
     }
     return args;

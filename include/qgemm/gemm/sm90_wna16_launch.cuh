@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <cuda_runtime.h>
 
+#include "qgemm/dependent_launch.cuh"
 #include "qgemm/gemm/cutlass_run.hpp"
 #include "qgemm/gemm/sm90_wna16_kernel.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
@@ -33,7 +34,9 @@ Status wna16_run(const Wna16Sm90Args& a, void* workspace, size_t workspace_bytes
   using G = Sm90Wna16<T, kKind, kCfg, kEpilogueScale>;
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return Status::kCudaError;
-  return run_cutlass_gemm<typename G::Gemm>(G::arguments(a, device), workspace, workspace_bytes, stream);
+  // PDL where no memset precedes the launch: peer slots on a caller-zeroed workspace.
+  const bool pdl = a.locks_zeroed && a.schedule.reduction == Sm90Reduction::kPeerSlots && pdl::enabled();
+  return run_cutlass_gemm<typename G::Gemm, true>(G::arguments(a, device), workspace, workspace_bytes, stream, pdl);
 }
 
 template <class T, WeightKind kKind, int kCfg>
@@ -71,7 +74,7 @@ inline size_t wna16_workspace_cfg(int cfg, const Wna16Sm90Args& a) {
 
 inline Wna16Sm90Args make_args(const WnA16Params& p, const Wna16Sm90Schedule& schedule) {
   return Wna16Sm90Args{p.x, p.ldx, p.w, p.scales, p.zeros, p.bias, p.out, p.ldo, p.M, p.N, p.K, p.group_size,
-                       p.num_sms, schedule};
+                       p.num_sms, schedule, p.workspace_locks_zeroed};
 }
 
 }  // namespace sm90

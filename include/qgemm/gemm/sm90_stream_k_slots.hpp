@@ -65,13 +65,20 @@ class StreamKSlotsTileScheduler
   using Base::Base;
 
   static constexpr int kWarpsPerGroup = 4;  // a consumer warpgroup
+  // A kept workspace serves launches of every shape, so its lock words sit in one region of
+  // fixed size at its start: one launch's headers and partials must never land on lock words
+  // another launch expects zero. 1 MiB holds the locks of 16384 tiles of two warpgroups; a
+  // launch that needs more zeroes its own (initialize_workspace), as in the per-launch mode.
+  static constexpr uint64_t kKeptLockBytes = uint64_t(1) << 20;
 
   // Where the slots live, from the scheduler's params (host and device agree).
   struct SlotLayout {
     uint64_t tiles = 0;  // tiles that can be split: every output tile under split-K, else the stream-K tiles
     uint32_t slots = 0;  // slots a (tile, warp)
+    bool kept = false;   // kReductionPeerSlotsZeroed: the locks take the fixed region
     CUTLASS_HOST_DEVICE static SlotLayout of(Params const& p) {
       SlotLayout l;
+      l.kept = p.reduction_mode_ == kReductionPeerSlotsZeroed;
       if (p.divmod_splits_.divisor > 1) {
         l.tiles = p.units_per_problem_;
         l.slots = p.divmod_splits_.divisor;
@@ -91,12 +98,25 @@ class StreamKSlotsTileScheduler
     // start of a launch (initialize_workspace or the caller) and at its end (the final peer);
     // a k offset a slot; the slots' partials.
     CUTLASS_HOST_DEVICE uint64_t warps(uint32_t groups) const { return tiles * groups * kWarpsPerGroup; }
-    CUTLASS_HOST_DEVICE uint64_t lock_bytes(uint32_t groups) const { return align128(warps(groups) * 2 * sizeof(int)); }
+    CUTLASS_HOST_DEVICE uint64_t used_lock_bytes(uint32_t groups) const {
+      return align128(warps(groups) * 2 * sizeof(int));
+    }
+    // Whether the launch must zero its locks itself: per-launch mode, or more than the kept region.
+    CUTLASS_HOST_DEVICE bool zeroes_locks(uint32_t groups) const {
+      return tiles > 0 && (!kept || used_lock_bytes(groups) > kKeptLockBytes);
+    }
+    CUTLASS_HOST_DEVICE uint64_t lock_bytes(uint32_t groups) const {
+      const uint64_t used = used_lock_bytes(groups);
+      return kept && used < kKeptLockBytes ? kKeptLockBytes : used;
+    }
     CUTLASS_HOST_DEVICE uint64_t header_bytes(uint32_t groups) const {
       return align128(warps(groups) * slots * sizeof(int));
     }
     CUTLASS_HOST_DEVICE uint64_t bytes(uint32_t groups, uint64_t partial_bytes_per_warp) const {
-      return tiles == 0 ? 0 : lock_bytes(groups) + header_bytes(groups) + warps(groups) * slots * partial_bytes_per_warp;
+      // Room for either mode's locks, so one size serves both (the kept region is the larger
+      // up to 16384 tiles).
+      const uint64_t locks = used_lock_bytes(groups) > kKeptLockBytes ? used_lock_bytes(groups) : kKeptLockBytes;
+      return tiles == 0 ? 0 : locks + header_bytes(groups) + warps(groups) * slots * partial_bytes_per_warp;
     }
     CUTLASS_HOST_DEVICE static uint64_t align128(uint64_t b) { return (b + 127) / 128 * 128; }
   };
@@ -135,10 +155,18 @@ class StreamKSlotsTileScheduler
       return Base::template initialize_workspace<ProblemShape, ElementAccumulator>(
           args, workspace, stream, problem_shape, hw_info, mma_warp_groups, epilogue_subtile, num_accumulator_mtxs,
           cuda_adapter);
-    if (args.reduction_mode == kReductionPeerSlotsZeroed) return cutlass::Status::kSuccess;  // the caller's are zero
     const SlotLayout l = SlotLayout::of(params_for(args, problem_shape, hw_info, epilogue_subtile));
-    if (l.tiles == 0) return cutlass::Status::kSuccess;
+    if (!l.zeroes_locks(mma_warp_groups)) return cutlass::Status::kSuccess;  // none, or the caller's are zero
     return cutlass::zero_workspace(workspace, l.lock_bytes(mma_warp_groups), stream, cuda_adapter);
+  }
+
+  // Whether initialize_workspace writes to the workspace before the launch (a memset: the
+  // launch then cannot go out with PDL to any effect). True for CUTLASS's modes.
+  template <class ProblemShape>
+  static bool initialize_writes_workspace(Arguments const& args, ProblemShape problem_shape,
+                                          cutlass::KernelHardwareInfo const& hw_info, uint32_t mma_warp_groups) {
+    if (!is_peer_slots(args.reduction_mode)) return true;
+    return SlotLayout::of(params_for(args, problem_shape, hw_info, 1)).zeroes_locks(mma_warp_groups);
   }
 
   template <class FrgTensorC>

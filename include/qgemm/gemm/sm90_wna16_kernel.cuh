@@ -119,6 +119,16 @@ struct Sm90Wna16 {
   }
 
   static size_t workspace_bytes(const Wna16Sm90Args& a) { return Gemm::get_workspace_size(arguments(a, 0)); }
+
+  // Whether a launch with these arguments is preceded by a memset of its workspace.
+  static bool zeroes_workspace(typename Gemm::Arguments const& args) {
+    if constexpr (kC.stream_k) {
+      return Kernel::TileScheduler::initialize_writes_workspace(args.scheduler, args.problem_shape, args.hw_info,
+                                                                Kernel::NumMmaWarpGroups);
+    } else {
+      return false;  // the persistent data-parallel scheduler has no workspace
+    }
+  }
 };
 
 }  // namespace qgemm::sm90

@@ -34,9 +34,12 @@ Status wna16_run(const Wna16Sm90Args& a, void* workspace, size_t workspace_bytes
   using G = Sm90Wna16<T, kKind, kCfg, kEpilogueScale>;
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return Status::kCudaError;
-  // PDL where no memset precedes the launch: peer slots on a caller-zeroed workspace.
-  const bool pdl = a.locks_zeroed && a.schedule.reduction == Sm90Reduction::kPeerSlots && pdl::enabled();
-  return run_cutlass_gemm<typename G::Gemm, true>(G::arguments(a, device), workspace, workspace_bytes, stream, pdl);
+  const auto args = G::arguments(a, device);
+  // PDL where no memset precedes the launch: peer slots on a kept workspace whose lock region
+  // holds this launch's locks.
+  const bool pdl = a.locks_zeroed && a.schedule.reduction == Sm90Reduction::kPeerSlots && pdl::enabled() &&
+                   !G::zeroes_workspace(args);
+  return run_cutlass_gemm<typename G::Gemm, true>(args, workspace, workspace_bytes, stream, pdl);
 }
 
 template <class T, WeightKind kKind, int kCfg>
@@ -148,6 +151,9 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
 
   const sm90::Wna16Sm90Args a =
       sm90::make_args(p, wna16_sm90_resolve_schedule(p.M, p.N, p.K, p.num_sms, cfg, p.kind, schedule));
+  // A kept workspace serves peer slots only: CUTLASS's reductions would write their own
+  // layout over its lock region.
+  if (p.workspace_locks_zeroed && a.schedule.reduction != Sm90Reduction::kPeerSlots) return Status::kInvalidArgument;
   auto run = [&](auto dtype) {
     using T = decltype(dtype);
     switch (p.kind) {

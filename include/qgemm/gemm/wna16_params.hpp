@@ -30,6 +30,7 @@ struct WnA16Params {
   // sm90 launcher, peer-slot schedules: the caller keeps the workspace's lock words zero between
   // launches (one workspace zeroed once; the kernel leaves them zero), so no memset precedes the
   // launch and it goes out with PDL (sm90_stream_k_slots.hpp). False: zeroed before each launch.
+  // Only for launches whose schedule reduces through peer slots (else kInvalidArgument).
   bool workspace_locks_zeroed = false;
 };
 

@@ -17,14 +17,4 @@ bool dependent_launch_enabled() { return pdl::enabled(); }
 // stands for them: it is compiled with the same architecture list).
 bool dependent_launch_active() { return pdl::use_for<wna16_splitk_reduce_kernel<__half>>(); }
 
-unsigned long long stream_capture_id(uintptr_t stream) {
-  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-  unsigned long long id = 0;
-  if (cudaStreamGetCaptureInfo(reinterpret_cast<cudaStream_t>(stream), &status, &id) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return 0;
-  }
-  return status == cudaStreamCaptureStatusActive ? id : 0;
-}
-
 }  // namespace qgemm::ops

@@ -49,8 +49,6 @@ int dequantize_tiled_cuda(TiledFormat f, int dtype, const void* packed, const vo
 void set_dependent_launch(bool on);
 bool dependent_launch_enabled();
 bool dependent_launch_active();
-// The id of the CUDA graph capture under way on the stream, 0 when it is not capturing.
-unsigned long long stream_capture_id(uintptr_t stream);
 
 // Weight-only GEMM (include/qgemm/gemm/wna16_launch.cuh): dtype 0 fp16 / 1 bf16,
 // kind 0 int4 / 1 uint4 / 2 int8, tiling 0 fragment formats / 1 k64 formats.
@@ -86,12 +84,11 @@ std::string wna16_sm90_configs_string();
 int wna16_sm90_schedule(int M, int N, int K, int num_sms, int config, int kind);
 // The dispatch's reduction of split tiles (Sm90Reduction: 1 peer slots, 2 turnstile); -1 as above.
 int wna16_sm90_reduction(int M, int N, int K, int num_sms, int config, int kind);
-// locks_zeroed: the workspace's lock words are zero (WnA16Params::workspace_locks_zeroed).
 int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const void* w,
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                          size_t workspace_bytes, int num_sms, int config, int decomposition, int splits,
-                         int reduction, bool locks_zeroed, uintptr_t stream);
+                         int reduction, uintptr_t stream);
 
 // ---------------------------------------------------------------- W8A8 GEMM
 

@@ -64,7 +64,7 @@ std::string wna16_sm90_configs_string() { return std::string(); }
 int wna16_sm90_schedule(int, int, int, int, int, int) { return -1; }
 int wna16_sm90_reduction(int, int, int, int, int, int) { return -1; }
 int wna16_sm90_gemm_cuda(int, int, const void*, int64_t, const void*, const void*, const void*, const void*,
-                         void*, int64_t, int, int, int, int, void*, size_t, int, int, int, int, int, bool, uintptr_t) {
+                         void*, int64_t, int, int, int, int, void*, size_t, int, int, int, int, int, uintptr_t) {
   return int(Status::kUnsupported);
 }
 #endif

@@ -80,12 +80,11 @@ int wna16_sm90_gemm_cuda(int dtype, int kind, const void* x, int64_t ldx, const 
                          const void* scales, const void* zeros, const void* bias, void* out,
                          int64_t ldo, int M, int N, int K, int group_size, void* workspace,
                          size_t workspace_bytes, int num_sms, int config, int decomposition, int splits,
-                         int reduction, bool locks_zeroed, uintptr_t stream) {
+                         int reduction, uintptr_t stream) {
   int dev = 0;
   if (!device_is_sm90(dev)) return int(Status::kUnsupported);
-  WnA16Params p = make_wna16_params(dtype, kind, x, ldx, w, scales, zeros, bias, out, ldo, M, N, K,
-                                    group_size, workspace, workspace_bytes, num_sms);
-  p.workspace_locks_zeroed = locks_zeroed;
+  const WnA16Params p = make_wna16_params(dtype, kind, x, ldx, w, scales, zeros, bias, out, ldo, M, N, K,
+                                          group_size, workspace, workspace_bytes, num_sms);
   Wna16Sm90Schedule s;
   const bool forced = forced_schedule(decomposition, splits, reduction, s);
   return int(qgemm::wna16_gemm_sm90(p, config, reinterpret_cast<cudaStream_t>(stream), forced ? &s : nullptr));

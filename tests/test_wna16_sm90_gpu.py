@@ -147,7 +147,7 @@ def test_ldx_ldo_through_the_binding(dtype):
                          device="cuda")
         st_ = ext.wna16_sm90_gemm(_DTYPE_CODE[dtype], 1, x.data_ptr(), ldx, pw.packed.data_ptr(),
                                   pw.scales.data_ptr(), pw.zeros.data_ptr(), 0, obuf.data_ptr(), ldo, m, n, k, g,
-                                  ws.data_ptr(), ws.numel(), sms, config, *DISPATCH_SCHEDULE, False, _ext.current_stream())
+                                  ws.data_ptr(), ws.numel(), sms, config, *DISPATCH_SCHEDULE, _ext.current_stream())
         assert st_ == 0
         assert _rel_err(obuf[:, :n], _reference(x, qw)) < REL_BOUND[dtype]
         assert torch.all(obuf[:, n:] == 7.0), "wrote past N into the row padding"
@@ -156,7 +156,7 @@ def test_ldx_ldo_through_the_binding(dtype):
             st_ = ext.wna16_sm90_gemm(_DTYPE_CODE[dtype], 1, x.data_ptr(), ldx, pw.packed.data_ptr(),
                                       pw.scales.data_ptr(), pw.zeros.data_ptr(), 0, obuf.data_ptr(), ldo, m, n, k,
                                       g, ws.data_ptr(), ws.numel() - 1, sms, config, *DISPATCH_SCHEDULE,
-                                      False, _ext.current_stream())
+                                      _ext.current_stream())
             assert st_ == 3
 
 
@@ -174,7 +174,7 @@ def test_group_32_is_refused_with_unsupported(scheme, kind):
     x = torch.randn(4, k, device="cuda").half()
     out = torch.empty(4, n, device="cuda").half()
     st_ = ext.wna16_sm90_gemm(0, kind, x.data_ptr(), k, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
-                              out.data_ptr(), n, 4, n, k, 32, 0, 0, 132, 0, *DISPATCH_SCHEDULE, False, _ext.current_stream())
+                              out.data_ptr(), n, 4, n, k, 32, 0, 0, 132, 0, *DISPATCH_SCHEDULE, _ext.current_stream())
     assert st_ == 2
 
 
@@ -239,74 +239,6 @@ def test_dispatch_stream_k_across_waves(scheme, zero_point, dtype):
     assert torch.equal(qgemm.linear(x, pw, bias), qgemm.linear(x, pw, bias))
 
 
-# Peer-slot launches on one kept workspace (ops.SM90_ZEROED_WORKSPACE): shapes whose split
-# tiles use different lock words, one after the other on a stream, so a lock a launch left
-# non-zero would hang or corrupt the next; row 1, ~13 peers a tile at 300 tokens.
-_SLOT_CASES = [(512, 8192, 300), (2048, 4096, 64), (256 * 40, 1024, 64), (512, 8192, 300)]
-
-
-def _slot_case_weights(dtype):
-    cases = []
-    for n, k, m in _SLOT_CASES:
-        qw = _weight(n, k, "int4", "int", 128, dtype)
-        pw = qgemm.prepack(qw, "cuda", dtype, format="int4_k64")
-        cases.append((qw, pw, torch.randn(m, k, device="cuda").to(dtype)))
-    return cases
-
-
-@requires_sm90
-@pytest.mark.parametrize("schedule", [("stream_k", 1, "slots"), ("split_k", 3, "slots"), None])
-def test_kept_workspace_launch_after_launch(monkeypatch, schedule):
-    # Against the reference, and bit for bit what a workspace zeroed before each launch gives
-    # (the same sum order), with PDL on and off. None: the dispatch's schedule (slots at 64 tokens).
-    dtype = torch.float16
-    monkeypatch.setattr(ops, "SM90_CONFIG", 1)
-    monkeypatch.setattr(ops, "SM90_SCHEDULE", schedule)
-    cases = _slot_case_weights(dtype)
-    before = qgemm.dependent_launch_enabled()
-    first = None
-    try:
-        for pdl in (True, False):
-            qgemm.set_dependent_launch(pdl)
-            for kept in (True, False, True):
-                monkeypatch.setattr(ops, "SM90_ZEROED_WORKSPACE", kept)
-                outs = [qgemm.linear(x, pw) for _, pw, x in cases]
-                for (qw, _, x), out in zip(cases, outs):
-                    err = _rel_err(out, _reference(x, qw))
-                    assert err < REL_BOUND[dtype], f"{schedule} kept={kept} pdl={pdl} M={x.shape[0]}: {err:.2e}"
-                first = first or outs
-                for a, b in zip(outs, first):
-                    assert torch.equal(a, b), f"{schedule} kept={kept} pdl={pdl}: not bit-identical"
-    finally:
-        qgemm.set_dependent_launch(before)
-
-
-@requires_sm90
-def test_kept_workspace_in_graphs(monkeypatch):
-    # A captured graph gets its own kept workspace (made and zeroed inside it); two graphs and
-    # eager calls interleave, and replays repeat the eager results bit for bit.
-    dtype = torch.bfloat16
-    monkeypatch.setattr(ops, "POISON_OUTPUTS", False)
-    monkeypatch.setattr(ops, "SM90_CONFIG", 1)
-    cases = _slot_case_weights(dtype)
-    eager = [qgemm.linear(x, pw) for _, pw, x in cases]
-    graphs = []
-    for reverse in (False, True):
-        order = cases[::-1] if reverse else cases
-        g = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(g):
-            outs = [qgemm.linear(x, pw) for _, pw, x in order]
-        graphs.append((g, outs, eager[::-1] if reverse else eager))
-    for _ in range(2):
-        for g, outs, expected in graphs:
-            g.replay()
-            for _, pw, x in cases[:2]:
-                qgemm.linear(x, pw)
-            torch.cuda.synchronize()
-            for out, want in zip(outs, expected):
-                assert torch.equal(out, want)
-
-
 @requires_sm90
 def test_bad_schedule_is_refused(monkeypatch):
     qw = _weight(128, 256, "int4", "int", 128, torch.float16)
@@ -322,7 +254,7 @@ def test_bad_schedule_is_refused(monkeypatch):
     for decomposition, splits in [(7, 1), (2, 0), (3, 4)]:
         st_ = ext.wna16_sm90_gemm(0, 0, x.data_ptr(), 256, pw.packed.data_ptr(), pw.scales.data_ptr(), 0, 0,
                                   out.data_ptr(), 128, 4, 128, 256, 128, 0, 0, 132, -1, decomposition, splits, 1,
-                                  False, _ext.current_stream())
+                                  _ext.current_stream())
         assert st_ == 1
     assert torch.all(out == 7.0)
 

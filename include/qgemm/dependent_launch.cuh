@@ -14,10 +14,8 @@
 //   - launch_dependents() right after that wait (a later trigger measured slower); a
 //     dependent kernel still waits for this one to complete before it touches memory.
 // Which launches use it is measured, not assumed (README, Weight-only GEMM): the sm80
-// weight-only GEMM and the activation quantizers do, and the sm90a weight-only kernel where
-// no memset precedes it (peer slots on a kept workspace: its producer waits, after an L2
-// prefetch of its first stages' weights); the split-K reduce and the other CUTLASS sm90a
-// kernels launch the ordinary way.
+// weight-only GEMM and the activation quantizers do; the split-K reduce and the CUTLASS
+// sm90a kernels launch the ordinary way.
 // A kernel compiled for an arch below sm_90 (e.g. an sm_80 build JIT-compiled from PTX on an
 // H100) has neither instruction, so it is launched the ordinary way
 // (kernel_waits_on_prior_grids).

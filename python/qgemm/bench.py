@@ -297,33 +297,21 @@ def _w8a8_methods(rows: bool = False, general: bool = False):
             torch_int8(), torch_fp8()]
 
 
-def _with_setting(method: "_Method", suffix: str, get, set_, value) -> "_Method":
-    """The same method with a process-wide setting held at `value` during each call (read at
-    launch time, so graph capture records launches made under it), to measure what the
-    setting buys in the same process."""
+def _without_pdl(method: "_Method") -> "_Method":
+    """The same method with qgemm's kernels launched the ordinary way (no programmatic
+    dependent launch), to measure what PDL buys in the same process. The switch is read at
+    launch time, so graph capture records ordinary launches."""
+    import qgemm
+
     def call(x, w):
-        before = get()  # e.g. QGEMM_PDL=0 runs stay off afterwards
-        set_(value)
+        before = qgemm.dependent_launch_enabled()  # QGEMM_PDL=0 runs stay off afterwards
+        qgemm.set_dependent_launch(False)
         try:
             return method.call(x, w)
         finally:
-            set_(before)
-    return _Method(method.name + suffix, method.dtype, method.bytes_per_weight, method.build, call,
+            qgemm.set_dependent_launch(before)
+    return _Method(method.name + "_nopdl", method.dtype, method.bytes_per_weight, method.build, call,
                    method.max_m, method.min_m)
-
-
-def _without_pdl(method: "_Method") -> "_Method":
-    """qgemm's kernels launched the ordinary way (no programmatic dependent launch)."""
-    import qgemm
-    return _with_setting(method, "_nopdl", qgemm.dependent_launch_enabled, qgemm.set_dependent_launch, False)
-
-
-def _with_memset(method: "_Method") -> "_Method":
-    """The sm90 kernel's peer-slot launches on a fresh workspace zeroed before each launch
-    (ops.SM90_ZEROED_WORKSPACE off: a memset node a layer, and no PDL)."""
-    from qgemm import ops
-    return _with_setting(method, "_memset", lambda: ops.SM90_ZEROED_WORKSPACE,
-                         lambda v: setattr(ops, "SM90_ZEROED_WORKSPACE", v), False)
 
 
 def _short(dtype):
@@ -331,7 +319,7 @@ def _short(dtype):
 
 
 def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows=False, pdl_ab=False,
-        decode_ab=False, schedules=False, int8_scale_ab=False, workspace_ab=False):
+        decode_ab=False, schedules=False, int8_scale_ab=False):
     torch.manual_seed(0)
     results = []
     methods = (_methods() + (_decode_ab_methods() if decode_ab else []) + (_path_methods() if paths else [])
@@ -339,11 +327,8 @@ def run(models, m_values, methods_filter=None, paths=False, w8a8=True, w8a8_rows
                + (_w8a8_methods() if w8a8 else []) + (_w8a8_methods(rows=True) if w8a8_rows else [])
                + (_w8a8_methods(general=True) if w8a8 and decode_ab else []))
     methods = [m for m in methods if not methods_filter or any(_name_matches(m.name, f) for f in methods_filter)]
-    qgemm_methods = [m for m in methods if m.name.startswith("qgemm_")]
     if pdl_ab:
-        methods += [_without_pdl(m) for m in qgemm_methods]
-    if workspace_ab:
-        methods += [_with_memset(m) for m in qgemm_methods]
+        methods += [_without_pdl(m) for m in methods if m.name.startswith("qgemm_")]
     for model in models:
         layers = LAYERS[model]
         for method in methods:
@@ -506,9 +491,6 @@ def main(argv=None) -> int:
                              "beside per-channel int8 (scaled in its epilogue)")
     parser.add_argument("--pdl-ab", action="store_true",
                         help="also time each qgemm method with programmatic dependent launch off")
-    parser.add_argument("--workspace-ab", action="store_true",
-                        help="also time each qgemm method with the sm90 kernel's peer-slot workspace zeroed "
-                             "before each launch (a memset node, no PDL) instead of kept zero")
     args = parser.parse_args(argv)
 
     if args.plot:
@@ -524,7 +506,7 @@ def main(argv=None) -> int:
     repack = repack_7b() if args.repack else None
     results = run(args.models, args.m, args.methods, args.paths, w8a8_rows=args.w8a8_rows,
                   pdl_ab=args.pdl_ab, decode_ab=args.decode_ab, schedules=args.schedules,
-                  int8_scale_ab=args.int8_scale_ab, workspace_ab=args.workspace_ab)
+                  int8_scale_ab=args.int8_scale_ab)
     record = dict(device=torch.cuda.get_device_name(), date=datetime.date.today().isoformat(),
                   commit=_commit(), torch=torch.__version__, results=results, repack_7b=repack,
                   dependent_launch=qgemm.dependent_launch_active())

@@ -36,34 +36,6 @@ DENSE_MIN_M_DEFAULT: Optional[int] = 1024
 POISON_OUTPUTS = False
 
 
-# Stream-K launches that reduce split tiles through peer slots leave the lock words of their
-# workspace zero when they end (include/qgemm/gemm/sm90_stream_k_slots.hpp), so one workspace a
-# (device, stream, graph capture), zeroed when made, serves them all: no memset before each
-# launch (a graph node of its own a layer), and the kernel may start under programmatic
-# dependent launch while the one before it ends. A capture gets its own workspace, made inside
-# it (its zero fill is a node of that graph), so graphs never share one with each other or with
-# eager calls; launches on one stream run in order. False: a fresh workspace zeroed before each
-# launch, as CUTLASS does (benchmarks measure the difference).
-SM90_ZEROED_WORKSPACE = True
-_ZEROED_WORKSPACES: dict = {}
-
-
-def _zeroed_workspace(nbytes: int, device: torch.device) -> torch.Tensor:
-    stream = torch.cuda.current_stream(device).cuda_stream
-    capture = _ext.extension().stream_capture_id(stream)
-    key = (device.index, stream, capture)
-    ws = _ZEROED_WORKSPACES.get(key)
-    if ws is None or ws.numel() < nbytes:
-        # Growing: the old one is freed in stream order, after the launches that use it.
-        ws = torch.zeros((max(nbytes, 1 << 20),), dtype=torch.uint8, device=device)
-        _ZEROED_WORKSPACES[key] = ws
-        # A finished capture's workspace belongs to its graph (whose replays zero it first);
-        # drop ours, here and now, for the stream's other captures.
-        for other in [k for k in _ZEROED_WORKSPACES if k[:2] == key[:2] and k[2] not in (0, capture)]:
-            del _ZEROED_WORKSPACES[other]
-    return ws
-
-
 def _new(shape, dtype, device) -> torch.Tensor:
     if POISON_OUTPUTS:
         fill = float("nan") if dtype.is_floating_point else 0xFF
@@ -229,18 +201,14 @@ def wna16_sm90_gemm(x: torch.Tensor, w: torch.Tensor, scales: torch.Tensor,
     out = _new((m, n), x.dtype, x.device)
     sms = _ext.num_sms(x.device)
     schedule = (decomposition, splits, reduction)
-    ws_bytes = ext.wna16_sm90_workspace_bytes(m, n, k, sms, config, *schedule)
-    chosen = reduction if decomposition >= 0 else ext.wna16_sm90_reduction(m, n, k, sms, config, kind)
-    slots = chosen == SM90_REDUCTIONS.index("slots")
-    locks_zeroed = slots and SM90_ZEROED_WORKSPACE
-    ws = _zeroed_workspace(ws_bytes, x.device) if locks_zeroed else _new((ws_bytes,), torch.uint8, x.device)
+    ws = _new((ext.wna16_sm90_workspace_bytes(m, n, k, sms, config, *schedule),), torch.uint8, x.device)
     if bias is not None and bias.data_ptr() % 16:
         bias = bias.clone()  # the TMA epilogue reads the bias in 16-byte vectors
     with _ext.launch_on(x):
         status = ext.wna16_sm90_gemm(_DTYPE_CODE[x.dtype], kind, x.data_ptr(), x.stride(0), w.data_ptr(),
                                      scales.data_ptr(), _ptr(zeros), _ptr(bias), out.data_ptr(),
                                      out.stride(0), m, n, k, group_size, ws.data_ptr(), ws.numel(), sms,
-                                     config, *schedule, locks_zeroed, _ext.current_stream())
+                                     config, *schedule, _ext.current_stream())
     _ext.check_status("linear", status, "sm90 weight-only kernel", M=m, N=n, K=k, group_size=group_size,
                       kind=kind, dtype=x.dtype, ldx=x.stride(0), config=config, schedule=schedule)
     return out

@@ -88,7 +88,6 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_dependent_launch", &set_dependent_launch);
   m.def("dependent_launch_enabled", &dependent_launch_enabled);
   m.def("dependent_launch_active", &dependent_launch_active);
-  m.def("stream_capture_id", &stream_capture_id);
   m.def("wna16_workspace_bytes", &wna16_workspace_bytes);
   m.def("wna16_plan", &wna16_plan_string);
   m.def("wna16_gemm", [](int dtype, int kind, int tiling, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,
@@ -117,11 +116,11 @@ PYBIND11_MODULE(_C, m) {
   m.def("wna16_sm90_gemm", [](int dtype, int kind, uintptr_t x, int64_t ldx, uintptr_t w, uintptr_t scales,
                               uintptr_t zeros, uintptr_t bias, uintptr_t out, int64_t ldo, int M, int N, int K,
                               int group_size, uintptr_t workspace, size_t workspace_bytes, int num_sms, int config,
-                              int decomposition, int splits, int reduction, bool locks_zeroed, uintptr_t stream) {
+                              int decomposition, int splits, int reduction, uintptr_t stream) {
     return wna16_sm90_gemm_cuda(dtype, kind, ptr<const void>(x), ldx, ptr<const void>(w), ptr<const void>(scales),
                                 ptr<const void>(zeros), ptr<const void>(bias), ptr<void>(out), ldo, M, N, K,
                                 group_size, ptr<void>(workspace), workspace_bytes, num_sms, config, decomposition,
-                                splits, reduction, locks_zeroed, stream);
+                                splits, reduction, stream);
   });
   bind_quant(m);
 #endif

@@ -17,18 +17,11 @@
 // accumulators (the partial is striped so no two warps share an address): no named
 // barriers, a lock, a slot counter and slots a warp.
 //
-// The final peer leaves its lock and slot counter zero again, so a launch ends with every
-// lock word as it found it. A caller that keeps one workspace for its launches (zeroed once)
-// can therefore skip the memset before each: mode kReductionPeerSlotsZeroed. That memset is
-// a graph node of its own before every layer, and the kernel behind it cannot start early
-// under programmatic dependent launch (a dependency on a memset is a full one).
-//
 // Selected by the scheduler tag StreamKSlotsScheduler in GemmUniversal and the reduction
-// mode kReductionPeerSlots (locks zeroed by initialize()) or kReductionPeerSlotsZeroed (the
-// caller's locks are zero) in its arguments; the other modes are CUTLASS's, unchanged.
+// mode kReductionPeerSlots in its arguments; the other modes are CUTLASS's, unchanged.
 // Assumes what qgemm's kernels have: 1 x 1 clusters (the slot bound counts tiles a group
 // without cluster rounding), CUTLASS's separate reduction off (it is, in 4.2), and
-// initialize() before every launch (run_cutlass_gemm).
+// initialize() before every launch (run_cutlass_gemm), which zeroes the locks and counters.
 #pragma once
 
 #include <cstdint>
@@ -44,13 +37,9 @@ namespace qgemm::sm90 {
 // The tag GemmUniversal takes for this scheduler.
 struct StreamKSlotsScheduler {};
 
-// CUTLASS's ReductionMode has two values; this scheduler reads two more (an enum class with
-// int underlying type holds them) and passes the others through.
+// CUTLASS's ReductionMode has two values; this scheduler reads a third (an enum class with
+// int underlying type holds it) and passes the others through.
 inline constexpr auto kReductionPeerSlots = static_cast<cutlass::gemm::kernel::detail::ReductionMode>(2);
-inline constexpr auto kReductionPeerSlotsZeroed = static_cast<cutlass::gemm::kernel::detail::ReductionMode>(3);
-CUTLASS_HOST_DEVICE constexpr bool is_peer_slots(cutlass::gemm::kernel::detail::ReductionMode m) {
-  return m == kReductionPeerSlots || m == kReductionPeerSlotsZeroed;
-}
 
 template <class TileShape, class ClusterShape>
 class StreamKSlotsTileScheduler
@@ -65,20 +54,13 @@ class StreamKSlotsTileScheduler
   using Base::Base;
 
   static constexpr int kWarpsPerGroup = 4;  // a consumer warpgroup
-  // A kept workspace serves launches of every shape, so its lock words sit in one region of
-  // fixed size at its start: one launch's headers and partials must never land on lock words
-  // another launch expects zero. 1 MiB holds the locks of 16384 tiles of two warpgroups; a
-  // launch that needs more zeroes its own (initialize_workspace), as in the per-launch mode.
-  static constexpr uint64_t kKeptLockBytes = uint64_t(1) << 20;
 
   // Where the slots live, from the scheduler's params (host and device agree).
   struct SlotLayout {
     uint64_t tiles = 0;  // tiles that can be split: every output tile under split-K, else the stream-K tiles
     uint32_t slots = 0;  // slots a (tile, warp)
-    bool kept = false;   // kReductionPeerSlotsZeroed: the locks take the fixed region
     CUTLASS_HOST_DEVICE static SlotLayout of(Params const& p) {
       SlotLayout l;
-      l.kept = p.reduction_mode_ == kReductionPeerSlotsZeroed;
       if (p.divmod_splits_.divisor > 1) {
         l.tiles = p.units_per_problem_;
         l.slots = p.divmod_splits_.divisor;
@@ -94,29 +76,15 @@ class StreamKSlotsTileScheduler
       }
       return l;
     }
-    // Per (tile, warpgroup, warp): a lock (k-tiles arrived) and a slot counter, zero at the
-    // start of a launch (initialize_workspace or the caller) and at its end (the final peer);
-    // a k offset a slot; the slots' partials.
+    // Per (tile, warpgroup, warp): a lock (k-tiles arrived) and a slot counter, zeroed by
+    // initialize_workspace before each launch; a k offset a slot; the slots' partials.
     CUTLASS_HOST_DEVICE uint64_t warps(uint32_t groups) const { return tiles * groups * kWarpsPerGroup; }
-    CUTLASS_HOST_DEVICE uint64_t used_lock_bytes(uint32_t groups) const {
-      return align128(warps(groups) * 2 * sizeof(int));
-    }
-    // Whether the launch must zero its locks itself: per-launch mode, or more than the kept region.
-    CUTLASS_HOST_DEVICE bool zeroes_locks(uint32_t groups) const {
-      return tiles > 0 && (!kept || used_lock_bytes(groups) > kKeptLockBytes);
-    }
-    CUTLASS_HOST_DEVICE uint64_t lock_bytes(uint32_t groups) const {
-      const uint64_t used = used_lock_bytes(groups);
-      return kept && used < kKeptLockBytes ? kKeptLockBytes : used;
-    }
+    CUTLASS_HOST_DEVICE uint64_t lock_bytes(uint32_t groups) const { return align128(warps(groups) * 2 * sizeof(int)); }
     CUTLASS_HOST_DEVICE uint64_t header_bytes(uint32_t groups) const {
       return align128(warps(groups) * slots * sizeof(int));
     }
     CUTLASS_HOST_DEVICE uint64_t bytes(uint32_t groups, uint64_t partial_bytes_per_warp) const {
-      // Room for either mode's locks, so one size serves both (the kept region is the larger
-      // up to 16384 tiles).
-      const uint64_t locks = used_lock_bytes(groups) > kKeptLockBytes ? used_lock_bytes(groups) : kKeptLockBytes;
-      return tiles == 0 ? 0 : locks + header_bytes(groups) + warps(groups) * slots * partial_bytes_per_warp;
+      return tiles == 0 ? 0 : lock_bytes(groups) + header_bytes(groups) + warps(groups) * slots * partial_bytes_per_warp;
     }
     CUTLASS_HOST_DEVICE static uint64_t align128(uint64_t b) { return (b + 127) / 128 * 128; }
   };
@@ -137,7 +105,7 @@ class StreamKSlotsTileScheduler
   static size_t get_workspace_size(Arguments const& args, ProblemShape problem_shape,
                                    cutlass::KernelHardwareInfo const& hw_info, uint32_t mma_warp_groups,
                                    const uint32_t epilogue_subtile = 1, uint32_t num_accumulator_mtxs = 1) {
-    if (!is_peer_slots(args.reduction_mode))
+    if (args.reduction_mode != kReductionPeerSlots)
       return Base::template get_workspace_size<ProblemShape, ElementAccumulator>(
           args, problem_shape, hw_info, mma_warp_groups, epilogue_subtile, num_accumulator_mtxs);
     static_assert(sizeof(ElementAccumulator) == sizeof(float), "peer slots hold fp32 partials");
@@ -151,28 +119,19 @@ class StreamKSlotsTileScheduler
                                               cutlass::KernelHardwareInfo const& hw_info, uint32_t mma_warp_groups,
                                               const uint32_t epilogue_subtile = 1, uint32_t num_accumulator_mtxs = 1,
                                               cutlass::CudaHostAdapter* cuda_adapter = nullptr) {
-    if (!is_peer_slots(args.reduction_mode))
+    if (args.reduction_mode != kReductionPeerSlots)
       return Base::template initialize_workspace<ProblemShape, ElementAccumulator>(
           args, workspace, stream, problem_shape, hw_info, mma_warp_groups, epilogue_subtile, num_accumulator_mtxs,
           cuda_adapter);
     const SlotLayout l = SlotLayout::of(params_for(args, problem_shape, hw_info, epilogue_subtile));
-    if (!l.zeroes_locks(mma_warp_groups)) return cutlass::Status::kSuccess;  // none, or the caller's are zero
+    if (l.tiles == 0) return cutlass::Status::kSuccess;
     return cutlass::zero_workspace(workspace, l.lock_bytes(mma_warp_groups), stream, cuda_adapter);
-  }
-
-  // Whether initialize_workspace writes to the workspace before the launch (a memset: the
-  // launch then cannot go out with PDL to any effect). True for CUTLASS's modes.
-  template <class ProblemShape>
-  static bool initialize_writes_workspace(Arguments const& args, ProblemShape problem_shape,
-                                          cutlass::KernelHardwareInfo const& hw_info, uint32_t mma_warp_groups) {
-    if (!is_peer_slots(args.reduction_mode)) return true;
-    return SlotLayout::of(params_for(args, problem_shape, hw_info, 1)).zeroes_locks(mma_warp_groups);
   }
 
   template <class FrgTensorC>
   CUTLASS_DEVICE static void fixup(Params const& params, WorkTileInfo const& work, FrgTensorC& accumulators,
                                    uint32_t num_barriers, uint32_t barrier_idx) {
-    if (!is_peer_slots(params.reduction_mode_)) {
+    if (params.reduction_mode_ != kReductionPeerSlots) {
       Base::fixup(params, work, accumulators, num_barriers, barrier_idx);
       return;
     }
@@ -235,13 +194,6 @@ class StreamKSlotsTileScheduler
         const float4 v = __ldcg(theirs + i * 32 + lane);
         acc[4 * i] += v.x, acc[4 * i + 1] += v.y, acc[4 * i + 2] += v.z, acc[4 * i + 3] += v.w;
       }
-    }
-    // Every other peer has arrived (the lock counted its k-tiles after its counter atomic),
-    // so nothing of this launch touches the two words again: leave them as the launch found them.
-    __syncwarp();
-    if (lane == 0) {
-      __stcg(lock, 0);
-      __stcg(counter, 0);
     }
   }
 };

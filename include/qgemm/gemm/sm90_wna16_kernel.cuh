@@ -52,7 +52,6 @@ struct Wna16Sm90Args {
   int M, N, K, group_size;
   int num_sms;
   Wna16Sm90Schedule schedule;  // stream-K rows only
-  bool locks_zeroed = false;   // peer slots: the workspace's locks are zero (WnA16Params::workspace_locks_zeroed)
 };
 
 template <class T, WeightKind kKind, int kCfg, bool kEpilogueScale = false>
@@ -112,23 +111,13 @@ struct Sm90Wna16 {
       switch (a.schedule.reduction) {
         case Sm90Reduction::kArrivalOrder: args.scheduler.reduction_mode = Reduction::Nondeterministic; break;
         case Sm90Reduction::kTurnstile: args.scheduler.reduction_mode = Reduction::Deterministic; break;
-        default: args.scheduler.reduction_mode = a.locks_zeroed ? kReductionPeerSlotsZeroed : kReductionPeerSlots; break;
+        default: args.scheduler.reduction_mode = kReductionPeerSlots; break;
       }
     }
     return args;
   }
 
   static size_t workspace_bytes(const Wna16Sm90Args& a) { return Gemm::get_workspace_size(arguments(a, 0)); }
-
-  // Whether a launch with these arguments is preceded by a memset of its workspace.
-  static bool zeroes_workspace(typename Gemm::Arguments const& args) {
-    if constexpr (kC.stream_k) {
-      return Kernel::TileScheduler::initialize_writes_workspace(args.scheduler, args.problem_shape, args.hw_info,
-                                                                Kernel::NumMmaWarpGroups);
-    } else {
-      return false;  // the persistent data-parallel scheduler has no workspace
-    }
-  }
 };
 
 }  // namespace qgemm::sm90

@@ -19,7 +19,6 @@
 #include <type_traits>
 #include <cuda_runtime.h>
 
-#include "qgemm/dependent_launch.cuh"
 #include "qgemm/gemm/cutlass_run.hpp"
 #include "qgemm/gemm/sm90_wna16_kernel.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
@@ -34,12 +33,7 @@ Status wna16_run(const Wna16Sm90Args& a, void* workspace, size_t workspace_bytes
   using G = Sm90Wna16<T, kKind, kCfg, kEpilogueScale>;
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return Status::kCudaError;
-  const auto args = G::arguments(a, device);
-  // PDL where no memset precedes the launch: peer slots on a kept workspace whose lock region
-  // holds this launch's locks.
-  const bool pdl = a.locks_zeroed && a.schedule.reduction == Sm90Reduction::kPeerSlots && pdl::enabled() &&
-                   !G::zeroes_workspace(args);
-  return run_cutlass_gemm<typename G::Gemm, true>(args, workspace, workspace_bytes, stream, pdl);
+  return run_cutlass_gemm<typename G::Gemm>(G::arguments(a, device), workspace, workspace_bytes, stream);
 }
 
 template <class T, WeightKind kKind, int kCfg>
@@ -77,7 +71,7 @@ inline size_t wna16_workspace_cfg(int cfg, const Wna16Sm90Args& a) {
 
 inline Wna16Sm90Args make_args(const WnA16Params& p, const Wna16Sm90Schedule& schedule) {
   return Wna16Sm90Args{p.x, p.ldx, p.w, p.scales, p.zeros, p.bias, p.out, p.ldo, p.M, p.N, p.K, p.group_size,
-                       p.num_sms, schedule, p.workspace_locks_zeroed};
+                       p.num_sms, schedule};
 }
 
 }  // namespace sm90
@@ -151,9 +145,6 @@ inline Status wna16_gemm_sm90(const WnA16Params& p, int cfg, cudaStream_t stream
 
   const sm90::Wna16Sm90Args a =
       sm90::make_args(p, wna16_sm90_resolve_schedule(p.M, p.N, p.K, p.num_sms, cfg, p.kind, schedule));
-  // A kept workspace serves peer slots only: CUTLASS's reductions would write their own
-  // layout over its lock region.
-  if (p.workspace_locks_zeroed && a.schedule.reduction != Sm90Reduction::kPeerSlots) return Status::kInvalidArgument;
   auto run = [&](auto dtype) {
     using T = decltype(dtype);
     switch (p.kind) {

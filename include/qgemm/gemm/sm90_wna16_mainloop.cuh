@@ -54,7 +54,6 @@
 #include <cutlass/numeric_types.h>
 #include <cutlass/pipeline/pipeline.hpp>
 
-#include "qgemm/dependent_launch.cuh"
 #include "qgemm/gemm/wna16_dispatch.hpp"
 #include "qgemm/gemm/k64_fragment.cuh"
 
@@ -284,28 +283,6 @@ struct Wna16MainloopRS {
     Tensor tXgX = tma_x.partition_S(gX);  // (TMA, TMA_N, TMA_K, k)
     Tensor tXsX = tma_x.partition_D(sX);  // (TMA, TMA_N, TMA_K, PIPE)
 
-    // The CTA's first unit, launched with PDL: the weights, scales and zeros are the model's,
-    // not the previous kernel's output, so the stages' worth of them head for L2 while that
-    // kernel's last CTAs finish (the first k-tile otherwise waits ~5 us at 64 tokens, every
-    // CTA asking DRAM at once). An L2 prefetch returns no data, so it observes no write of the
-    // prior grid (dependent_launch.cuh); every load and store of this CTA follows the wait,
-    // the consumers' through the stages this thread fills after it. A no-op without PDL.
-    if (!waited_for_prior_grids_) {
-      auto it = k_tile_iter;
-      const int n = k_tile_count < Stages ? k_tile_count : Stages;
-      for (int i = 0; i < n; ++i, ++it) {
-        const int kt = int(*it);
-        prefetch(p.tma_w, tma_w.partition_S(gW(_, _, _, _, kt)));
-        if (i > 0 && kt % p.tiles_per_group != 0) continue;  // the group's scale row is on its way
-        const int row = kt / p.tiles_per_group;
-        if constexpr (kLoadScales) prefetch(p.tma_s, tma_s.partition_S(gS(_, _, row)));
-        if constexpr (kHasZeros) prefetch(p.tma_z, tma_z.partition_S(gZ(_, _, row)));
-      }
-      pdl::wait_for_prior_grids();
-      pdl::launch_dependents();  // its CTAs start only where this kernel's leave an SM
-      waited_for_prior_grids_ = true;
-    }
-
     CUTLASS_PRAGMA_NO_UNROLL
     for (; k_tile_count > 0; --k_tile_count) {
       pipeline.producer_acquire(smem_pipe_write);
@@ -324,9 +301,6 @@ struct Wna16MainloopRS {
       ++smem_pipe_write;
     }
   }
-
-  // The producer thread's: set once its first load() has waited for the prior grid (PDL).
-  bool waited_for_prior_grids_ = false;
 
   CUTLASS_DEVICE void load_tail(MainloopPipeline pipeline, PipelineState smem_pipe_write) {
     if (cute::elect_one_sync()) pipeline.producer_tail(smem_pipe_write);

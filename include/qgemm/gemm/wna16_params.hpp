@@ -27,11 +27,6 @@ struct WnA16Params {
   int num_sms;
   WeightTiling tiling = WeightTiling::kFragment;  // sm80 launcher: fragment or k64 formats (sm90a: k64 only)
   int splits = 0;  // sm80 launcher: split-K factor to force (benchmarks; capped at the k-iterations), 0: the table's
-  // sm90 launcher, peer-slot schedules: the caller keeps the workspace's lock words zero between
-  // launches (one workspace zeroed once; the kernel leaves them zero), so no memset precedes the
-  // launch and it goes out with PDL (sm90_stream_k_slots.hpp). False: zeroed before each launch.
-  // Only for launches whose schedule reduces through peer slots (else kInvalidArgument).
-  bool workspace_locks_zeroed = false;
 };
 
 // The extension's flat arguments -> WnA16Params (both launchers' entry points).

@@ -156,8 +156,7 @@ struct Wna16Sm90Schedule {
 // way; at 256 tokens (128 x 256 tiles, split only in tail waves) 3 us behind, so the larger
 // rows keep the turnstile.
 inline Wna16Sm90Schedule wna16_sm90_choose_schedule(int M, int N, int K, int num_sms, int cfg, WeightKind kind) {
-  Wna16Sm90Schedule s;
-  s.reduction = Sm90Reduction::kTurnstile;
+  Wna16Sm90Schedule s;  // the heuristic and the turnstile unless a rule below says otherwise
   if (cfg < 0 || cfg >= kWna16Sm90NumConfigs) return s;
   const auto& c = kWna16Sm90Configs[cfg];
   const bool four_bit_small_row = kind != WeightKind::kInt8 && c.tile_tok <= 128;
